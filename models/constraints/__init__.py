@@ -1,0 +1,1 @@
+"""One module per family of MODEL.md constraints; each exposes ``add_<family>(m, data)``."""

@@ -1,0 +1,53 @@
+"""Constraints 3-4: each asset serves at most once, and only where its nation consents.
+
+For a unit k of size |k| (a single asset when |k| = 1) with frameworks F(k):
+
+(3) deploy[k]:  sum_r x[k,r] <= |k|   (= |k| when must_deploy)
+(4) consent[k]: sum_r x[k,r] <= |k| * sum_{f in F(k)} y[f]
+
+(4) is written per unit rather than per (asset, role): summed over roles it is
+tighter in the LP relaxation and makes (3)'s inequality redundant, so (3) is
+added only where (4) is absent (F(k) = every framework) or must_deploy holds.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from models.eligibility import ModelData
+from models.expr import framework_sum, linear, option_vars, total
+
+
+def add_consent(m: pyo.ConcreteModel, data: ModelData) -> None:
+    units = data.units
+    by_unit = m.fa.by_unit
+    ub = data.options["ub"].to_numpy()
+
+    deploy = []
+    for k in units.index:
+        pos = by_unit.get(k)
+        size = int(units.at[k, "size"])
+        if units.at[k, "must_deploy"]:
+            deploy.append(k)
+        elif pos is not None and units.at[k, "all_frameworks"] and ub[pos].sum() > size:
+            deploy.append(k)
+
+    def deploy_rule(_m, k):
+        pos = by_unit.get(k, [])
+        size = int(units.at[k, "size"])
+        body = total(option_vars(m, pos)) if len(pos) else None
+        if units.at[k, "must_deploy"]:
+            if body is None:  # nothing it may do: an empty row 0 == |k| (infeasible)
+                return linear([0.0], [m.framework[data.frameworks[0]]]) == size
+            return body == size
+        return body <= size
+
+    m.deploy = pyo.Constraint(deploy, rule=deploy_rule)
+
+    restricted = [k for k in units.index if k in by_unit and not units.at[k, "all_frameworks"]]
+
+    def consent_rule(_m, k):
+        size = int(units.at[k, "size"])
+        return total(option_vars(m, by_unit[k])) - size * framework_sum(m, units.at[k, "frameworks"]) <= 0
+
+    m.consent = pyo.Constraint(restricted, rule=consent_rule)

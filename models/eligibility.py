@@ -1,0 +1,236 @@
+"""Index sets and coefficients of the model, computed from a validated instance.
+
+Everything the Pyomo model needs is decided here in vectorised pandas, so the
+constraint modules only read tables:
+
+* the eligible (asset, role) pairs of MODEL.md with their contribution e(a,r),
+  cost c(a,r) and footprint fp(a,r);
+* the frameworks under which each asset may serve (constraint 4);
+* *units*: interchangeable assets (same nation, capability, strength, cost,
+  readiness, must_deploy and availability, no per-asset override) aggregated
+  into one integer variable per role — or one unit per asset when aggregation
+  is off. The model is the same either way: a unit of size 1 is a binary x[a,r].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from solver.instance import Instance
+
+UNIT_KEY = ["nation", "capability", "strength", "cost", "ready_day", "must_deploy", "available_under"]
+EPS = 1e-9
+
+
+@dataclass
+class ModelData:
+    """The model's index sets and coefficients; see the module docstring."""
+
+    instance: Instance
+    frameworks: list[str]
+    vetoes: dict[str, list[str]]  # framework -> nations that veto it
+    risk: dict[str, float]  # framework -> -sum ln approval_probability over its group
+    pairs: pd.DataFrame  # eligible (asset, role) pairs, before consent
+    units: pd.DataFrame  # index unit: nation, size, must_deploy, frameworks, all_frameworks, members
+    options: pd.DataFrame  # unit, role, nation, contribution, cost, footprint, ub, enabler_only
+    aggregate: bool
+
+    @property
+    def roles(self) -> pd.DataFrame:
+        return self.instance.roles
+
+    @property
+    def nations(self) -> pd.DataFrame:
+        return self.instance.nations
+
+    def nation_roles(self) -> pd.DataFrame:
+        """(nation, role) pairs that get a participation variable w[n,r]."""
+        return self.options[["nation", "role"]].drop_duplicates().sort_values(["nation", "role"])
+
+    def active_nations(self) -> list[str]:
+        """Nations with at least one option: they get a variable z[n]."""
+        return sorted(self.options["nation"].unique())
+
+
+def eligible_pairs(inst: Instance) -> pd.DataFrame:
+    """Every (asset, role) pair MODEL.md's eligibility rules allow, with e, c and fp."""
+    assets = inst.assets.reset_index()
+    by_cap = assets[["asset", "capability"]].merge(inst.capabilities, on="capability")
+    by_cap = by_cap[["asset", "role", "effectiveness"]]
+    over = inst.suitability.rename(
+        columns={"effectiveness": "eff_override", "cost": "cost_override", "footprint": "footprint"}
+    )
+    p = by_cap.merge(over, on=["asset", "role"], how="outer")
+    p = p.merge(assets, on="asset", how="left")
+    roles = inst.roles[["needed_by", "in_theatre", "enabler", "lead_only"]].add_prefix("r_")
+    p = p.merge(roles, left_on="role", right_index=True, how="left")
+    nations = inst.nations[["in_theatre", "enabler_only", "lead_capable"]].add_prefix("n_")
+    p = p.merge(nations, left_on="nation", right_index=True, how="left")
+    ok = p["r_needed_by"].isna() | (p["ready_day"] <= p["r_needed_by"])
+    ok &= ~(p["r_in_theatre"].astype(bool) & ~p["n_in_theatre"].astype(bool))
+    ok &= ~p["n_enabler_only"].astype(bool) | p["r_enabler"].astype(bool)
+    ok &= ~p["r_lead_only"].astype(bool) | p["n_lead_capable"].astype(bool)
+    if not inst.caveats.empty:
+        cav = pd.MultiIndex.from_frame(inst.caveats[["nation", "role"]])
+        ok &= ~pd.MultiIndex.from_frame(p[["nation", "role"]]).isin(cav)
+    p = p[ok]
+    eff = p["eff_override"].fillna(p["effectiveness"]).fillna(1.0)
+    out = pd.DataFrame(
+        {
+            "asset": p["asset"],
+            "role": p["role"],
+            "nation": p["nation"],
+            "contribution": p["strength"] * eff,
+            "cost": p["cost_override"].fillna(p["cost"]),
+            "footprint": p["footprint"].fillna(p["strength"]),
+            "override": p["eff_override"].notna() | p["cost_override"].notna() | p["footprint"].notna(),
+        }
+    )
+    return out.sort_values(["asset", "role"]).reset_index(drop=True)
+
+
+def consent_frameworks(inst: Instance) -> pd.Series:
+    """Per asset, the frameworks under which it may serve (MODEL.md constraint 4)."""
+    frameworks = list(inst.frameworks.index)
+    refuse = inst.consent[~inst.consent["contributes"]]
+    refused = refuse.groupby("nation")["framework"].agg(set).to_dict()
+    reach = set(inst.frameworks.index[inst.frameworks["enablers_reach"]])
+    enabler = inst.nations["enabler_only"]
+
+    def allowed(nation: str, available: tuple) -> tuple:
+        ok = set(available) - refused.get(nation, set())
+        if enabler[nation]:
+            ok &= reach
+        return tuple(f for f in frameworks if f in ok)
+
+    combos = inst.assets[["nation", "available_under"]].drop_duplicates()
+    table = {(n, a): allowed(n, a) for n, a in combos.itertuples(index=False)}
+    return pd.Series(
+        [table[k] for k in zip(inst.assets["nation"], inst.assets["available_under"], strict=True)],
+        index=inst.assets.index,
+        dtype=object,
+    )
+
+
+def vetoes(inst: Instance) -> dict[str, list[str]]:
+    """Framework -> nations of its approval group that veto it (constraint 2)."""
+    out: dict[str, list[str]] = {}
+    veto = inst.consent[inst.consent["approval"] == "veto"]
+    for f, group in inst.frameworks["approval_group"].items():
+        members = set(inst.group_members(group))
+        out[f] = sorted(n for n in veto.loc[veto["framework"] == f, "nation"] if n in members)
+    return out
+
+
+def approval_risk(inst: Instance) -> dict[str, float]:
+    """risk(f) = - sum over f's approval group of ln approval_probability(n, f)."""
+    prob = inst.consent.set_index(["nation", "framework"])["approval_probability"]
+    out = {}
+    for f, group in inst.frameworks["approval_group"].items():
+        risk = 0.0
+        for n in inst.group_members(group):
+            p = prob.get((n, f), 1.0)
+            risk -= math.log(p)
+        out[f] = risk + 0.0  # no -0.0
+    return out
+
+
+def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool) -> pd.DataFrame:
+    """Group interchangeable assets into units, named after their first asset."""
+    assets = inst.assets.copy()
+    assets["frameworks"] = allowed
+    single = set(pairs.loc[pairs["override"], "asset"]) if aggregate else set(assets.index)
+    assets["_single"] = assets.index.isin(list(single))
+    assets = assets.sort_index()
+    if aggregate:
+        key = assets[UNIT_KEY].astype(str).agg("\x1f".join, axis=1)
+        key = key.where(~assets["_single"], "\x1e" + assets.index.to_series())
+        first = assets.index.to_series().groupby(key.values, sort=False).transform("first")
+    else:
+        first = assets.index.to_series()
+    assets["_first"] = first.values
+    grouped = assets.groupby("_first", sort=True)
+    members = grouped.apply(lambda g: tuple(g.index), include_groups=False)
+    size = grouped.size()
+    names = [f if n == 1 else f"{f}+{n - 1}" for f, n in zip(size.index, size.to_numpy(), strict=True)]
+    rep = assets.loc[size.index]
+    nfw = len(inst.frameworks)
+    units = pd.DataFrame(
+        {
+            "nation": rep["nation"].to_numpy(),
+            "representative": size.index,
+            "size": size.to_numpy().astype(int),
+            "must_deploy": rep["must_deploy"].to_numpy().astype(bool),
+            "frameworks": rep["frameworks"].to_numpy(),
+            "members": members.reindex(size.index).to_numpy(),
+        },
+        index=pd.Index(names, name="unit"),
+    )
+    units["all_frameworks"] = units["frameworks"].map(len) == nfw
+    return units
+
+
+def _upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+    """Largest useful count of a unit in a role: size, capacity, budget, enabler share.
+
+    Each bound is implied by a constraint of MODEL.md (6, 11, 12), so using it as
+    the variable's bound and in the linking constraint x <= U w is equivalent and
+    tighter than x <= size * w.
+    """
+    ub = units.loc[opt["unit"], "size"].to_numpy().astype(float)
+
+    def cap(limit: np.ndarray, per_unit: np.ndarray) -> None:
+        nonlocal ub
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = np.where((per_unit > EPS) & np.isfinite(limit), np.floor(limit / per_unit + 1e-9), np.inf)
+        ub = np.minimum(ub, b)
+
+    roles, nations = inst.roles, inst.nations
+    cap(roles.loc[opt["role"], "capacity"].to_numpy(dtype=float), opt["footprint"].to_numpy())
+    cap(nations.loc[opt["nation"], "budget"].to_numpy(dtype=float), opt["cost"].to_numpy())
+    enabler_limit = (roles.loc[opt["role"], "max_enabler_share"] * roles.loc[opt["role"], "requirement"]).to_numpy()
+    enabler_limit = np.where(opt["enabler_only"].to_numpy(), enabler_limit, np.inf)
+    cap(enabler_limit, opt["contribution"].to_numpy())
+    return pd.Series(ub.astype(int), index=opt.index)
+
+
+def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
+    """Compute every index set and coefficient of the model from an instance."""
+    pairs = eligible_pairs(inst)
+    allowed = consent_frameworks(inst)
+    units = _units(inst, pairs, allowed, aggregate)
+    reps = pd.Series(units.index, index=units["representative"])
+    opt = pairs[pairs["asset"].isin(reps.index)].copy()
+    opt.insert(0, "unit", reps.loc[opt["asset"]].to_numpy())
+    opt = opt.drop(columns=["asset", "override"])
+    opt["enabler_only"] = inst.nations.loc[opt["nation"], "enabler_only"].to_numpy().astype(bool)
+    # Constraint 4 with no framework left: the unit can never serve.
+    opt = opt[units.loc[opt["unit"], "frameworks"].map(len).to_numpy() > 0]
+    opt["ub"] = _upper_bounds(inst, opt, units)
+    opt = opt[opt["ub"] > 0].sort_values(["unit", "role"]).reset_index(drop=True)
+    return ModelData(
+        instance=inst,
+        frameworks=list(inst.frameworks.index),
+        vetoes=vetoes(inst),
+        risk=approval_risk(inst),
+        pairs=pairs,
+        units=units,
+        options=opt,
+        aggregate=aggregate,
+    )
+
+
+def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
+    """Roles that no asset may fill (a planner usually wants to know before solving)."""
+    filled = set(pairs["role"])
+    return [
+        f"role '{r}' has no eligible asset (requirement {inst.roles.loc[r, 'requirement']:g})"
+        for r in inst.roles.index
+        if r not in filled
+    ]

@@ -1,0 +1,204 @@
+"""The ``forcealloc`` command: a thin layer that parses, calls the API and prints.
+
+Exit codes (the same for every command):
+
+\b
+  0  solved: optimal, or feasible when the time limit stopped the search
+  1  solver error (HiGHS failed; the message says why)
+  2  bad input: the instance, scenario file or options are wrong (all problems listed)
+  3  infeasible: no framework can carry the force (the reasons are printed)
+  4  the time limit passed before any allocation was found
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from solver import api
+from solver.gap import GapFormatError, gap_tables, read_gap
+from solver.instance import InstanceError
+from solver.io import load_instance
+from solver.io.writers import json_text, write_instance, write_solution, write_tables
+from solver.report import print_issues, print_solution, status_exit_code
+from solver.schema import TERMS
+from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+
+EXIT_BAD_INPUT = 2
+
+out = Console(highlight=False, soft_wrap=False, width=160)
+err = Console(stderr=True, highlight=False, width=160)
+
+
+def bad_input(exc: InstanceError) -> None:
+    """Print every problem of an instance and exit with code 2."""
+    n = len(exc.issues)
+    print_issues(exc.issues, err, f"[red]{n} error{'s' if n != 1 else ''}[/red] in the instance:")
+    print_issues(exc.warnings, err, "Warnings:")
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _terms(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    terms = tuple(t.strip() for t in value.split(",") if t.strip())
+    for t in terms:
+        if t not in TERMS:
+            raise click.BadParameter(f"'{t}' is not one of {', '.join(TERMS)}", param_hint="--lexicographic")
+    return terms
+
+
+def solve_options(f):
+    """The options every solving command shares."""
+    opts = [
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIME_LIMIT,
+                     show_default=True, help="Seconds HiGHS may search before it returns its best allocation."),
+        click.option("--mip-gap", type=click.FloatRange(min=0), default=DEFAULT_MIP_GAP, show_default=True,
+                     help="Relative optimality gap at which the search stops; 0 asks for exact optimality."),
+        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="HiGHS threads (1 is deterministic and, for these models, as fast)."),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="HiGHS random seed; the same seed and threads give the same answer."),
+        click.option("--no-aggregate", is_flag=True,
+                     help="One binary per asset and role instead of integer counts per class of identical assets."),
+        click.option("--no-warm-start", is_flag=True, help="Do not offer HiGHS a greedy starting allocation."),
+        click.option("--lexicographic", metavar="TERMS",
+                     help=f"Optimise these terms in priority order, e.g. shortfall,approval_risk,cost "
+                          f"(terms: {', '.join(TERMS)}); overrides instance.yaml."),
+        click.option("--lex-tolerance", type=click.FloatRange(min=0), default=None,
+                     help="Relative slack each later lexicographic stage allows the earlier terms [default: instance.yaml, else 0]."),
+        click.option("--verbose", "-v", is_flag=True, help="Show HiGHS progress on stderr."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def make_options(time_limit, mip_gap, threads, seed, no_aggregate, no_warm_start, lexicographic,
+                 lex_tolerance, verbose) -> SolveOptions:
+    return SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
+                        aggregate=not no_aggregate, warm_start=not no_warm_start,
+                        lexicographic=_terms(lexicographic), lex_tolerance=lex_tolerance, verbose=verbose)
+
+
+def load_or_exit(path: str):
+    try:
+        inst, warnings = api.check(path)
+    except InstanceError as exc:
+        bad_input(exc)
+    print_issues(warnings, err, "Warnings:")
+    return inst
+
+
+@click.group(epilog=__doc__.split("Exit codes", 1)[1].join(["Exit codes", ""]))
+@click.version_option(package_name="forcealloc")
+def main() -> None:
+    """forcealloc: choose the command framework for a coalition force and assign
+    national assets to its roles, at least cost and political risk, proven
+    optimal by HiGHS.
+
+    An INSTANCE is a folder of CSV tables plus instance.yaml, or one .xlsx
+    workbook with a sheet per table and a settings sheet (docs/model.md).
+    """
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+def validate(instance: str) -> None:
+    """Check INSTANCE and list every error and warning.
+
+    Every problem is reported at once with its file (or sheet), row, column,
+    the value found and what was expected. Exit 0 when there is no error, 2
+    otherwise; warnings (roles no asset may fill, coalition nations with no
+    asset, unknown columns) do not fail.
+    """
+    inst = load_or_exit(instance)
+    out.print(
+        f"{inst.name}: valid ({len(inst.nations)} nations, {len(inst.frameworks)} frameworks, "
+        f"{len(inst.roles)} roles, {len(inst.assets)} assets)"
+    )
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write solution.json, allocation.csv, roles.csv, nations.csv and solution.xlsx here.")
+@click.option("--json", "as_json", is_flag=True, help="Print solution.json to stdout instead of tables.")
+@click.option("--write-model", type=click.Path(dir_okay=False),
+              help="Also write the model with domain names (.lp or .mps by extension).")
+@solve_options
+def solve(instance, out_dir, as_json, write_model, **kw) -> None:
+    """Solve INSTANCE: pick the framework and allocate assets to roles.
+
+    Prints the framework, the objective and its terms, role coverage and the
+    nation summary. When no allocation exists it says why: which frameworks
+    are vetoed and by whom, and which roles cannot be covered under the others.
+    """
+    inst = load_or_exit(instance)
+    options = make_options(**kw)
+    if write_model:
+        api.Session(inst, options).write_model(write_model)
+    sol = api.solve(inst, options)
+    if out_dir:
+        write_solution(sol, out_dir)
+    if as_json:
+        click.echo(json_text(sol.to_dict()), nl=False)
+    else:
+        names = inst.frameworks["name"].to_dict()
+        print_solution(sol, out, names)
+        if out_dir:
+            out.print(f"Results written to {out_dir}/")
+    sys.exit(status_exit_code(sol.status))
+
+
+@main.command("import-gap")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--problem", "-k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which problem of a multi-problem file (1-based).")
+@click.option("--sense", type=click.Choice(["max", "min"]), required=True,
+              help="max for OR-Library's gap1-gap12 as published (profits), min for costs.")
+def import_gap(file, out_dir, problem, sense) -> None:
+    """Turn an OR-Library generalized assignment problem into an instance folder.
+
+    FILE holds several problems after a leading count (gap1.txt ... gap12.txt,
+    gapa.txt ... gapd.txt) or one problem without it (the yagiura files).
+    Solving OUT_DIR then reports gap_objective, the GAP objective in that sense.
+    """
+    try:
+        problems = read_gap(file)
+    except GapFormatError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    if problem > len(problems):
+        err.print(f"[red]error[/red]: {file} holds {len(problems)} problem(s); --problem {problem} does not exist")
+        sys.exit(EXIT_BAD_INPUT)
+    name = f"{Path(file).stem}-{problem}" if len(problems) > 1 else Path(file).stem
+    tables, settings = gap_tables(problems[problem - 1], sense, name)
+    write_tables(tables, settings, out_dir)
+    m, n = problems[problem - 1].shape
+    out.print(f"{name}: {m} agents x {n} jobs ({sense}) written to {out_dir}/")
+
+
+@main.command()
+@click.argument("source", type=click.Path())
+@click.argument("dest", type=click.Path())
+def convert(source, dest) -> None:
+    """Convert an instance between a CSV folder and an .xlsx workbook.
+
+    DEST ending in .xlsx gets a workbook (a sheet per table and a settings
+    sheet); any other DEST becomes a folder of CSV files plus instance.yaml.
+    """
+    try:
+        inst = load_instance(source)
+    except InstanceError as exc:
+        bad_input(exc)
+    write_instance(inst, dest)
+    out.print(f"{inst.name}: written to {dest}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Why an instance is infeasible, in a planner's words.
+
+For each framework: vetoed (and by whom), or the roles that cannot be covered
+under it. Cheap counting checks come first (not enough eligible strength, too
+few nations, must-deploy assets with nowhere to go); when they find nothing the
+elastic model (``models.elastic``) is solved under that framework to name the
+roles that fall short once budgets, burden shares, capacities and links bind,
+and failing that, constraint families are dropped one at a time to find which
+ones conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from models.eligibility import ModelData
+from models.elastic import make_elastic
+from solver.instance import Instance
+from solver.solve import Session, SolveOptions
+
+FAMILIES = {
+    "deploy": "must-deploy assets (constraint 3)",
+    "consent": "consent to frameworks (constraint 4)",
+    "capacity": "role capacities (constraint 6)",
+    "burden_share": "burden shares (constraint 10)",
+    "budget": "national budgets (constraint 11)",
+    "enabler_share": "enabler shares (constraint 12)",
+    "requires_nation": "nation links (constraint 13)",
+    "requires_role": "role links (constraint 13)",
+}
+
+
+def _static_reasons(data: ModelData, f: str) -> list[str]:
+    opt, units, roles = data.options, data.units, data.roles
+    usable = units.loc[opt["unit"], "frameworks"].map(lambda fs: f in fs).to_numpy()
+    reasons = []
+    for r in roles.index:
+        if f not in roles.at[r, "frameworks"]:
+            continue
+        sel = usable & (opt["role"].to_numpy() == r)
+        req = float(roles.at[r, "requirement"])
+        hard = roles.at[r, "shortfall_penalty"] != roles.at[r, "shortfall_penalty"]
+        most = float((opt["contribution"].to_numpy() * opt["ub"].to_numpy())[sel].sum())
+        if hard and req > 0 and most < req - 1e-9:
+            who = sorted(set(opt.loc[sel, "nation"]))
+            reasons.append(
+                f"role '{r}' cannot be covered: eligible assets give at most {most:g} of {req:g}"
+                + (f" (from {', '.join(who)})" if who else " (no eligible asset)")
+            )
+        need = int(roles.at[r, "min_nations"])
+        have = len(set(opt.loc[sel, "nation"]))
+        if need > have:
+            reasons.append(f"role '{r}' needs {need} nations but only {have} can serve in it")
+    stuck = [k for k in units.index[units["must_deploy"]] if not (usable & (opt["unit"].to_numpy() == k)).any()]
+    if stuck:
+        names = [a for k in stuck for a in units.at[k, "members"]]
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        reasons.append(f"must-deploy assets have no role they may fill: {shown}")
+    breadth = data.instance.settings.min_coalition_nations
+    if breadth:
+        nats = data.nations
+        able = {n for n in opt.loc[usable, "nation"] if nats.at[n, "coalition"]}
+        if len(able) < breadth:
+            reasons.append(f"the coalition needs {breadth} contributing nations but only {len(able)} can contribute")
+    return reasons
+
+
+def _elastic(instance: Instance, data: ModelData, options: SolveOptions, f: str, drop: str | None = None):
+    def transform(m):
+        make_elastic(m)
+        for g in data.frameworks:
+            if g != f:
+                m.framework[g].setub(0)
+        m.framework[f].setlb(1)
+        if drop is not None and hasattr(m, drop):
+            getattr(m, drop).deactivate()
+
+    session = Session(instance, options, data=data, transform=transform)
+    return session, session.run()
+
+
+def explain_infeasible(instance: Instance, data: ModelData, options: SolveOptions) -> tuple[list[str], dict]:
+    """Lines for the planner and the same as a dict (framework -> findings)."""
+    opts = replace(options, verbose=False, warm_start=False, lexicographic=(), time_limit=min(options.time_limit, 60.0))
+    lines, found = [], {}
+    for f in data.frameworks:
+        if data.vetoes[f]:
+            found[f] = {"status": "vetoed", "vetoed_by": data.vetoes[f], "reasons": []}
+            lines.append(f"{f}: vetoed by {', '.join(data.vetoes[f])}")
+            continue
+        reasons = _static_reasons(data, f)
+        if not reasons:
+            session, run = _elastic(instance, data, opts, f)
+            if run.status.has_solution:
+                slack = {key: s for key, s in session.model.elastic_of.items()}
+                col = np.asarray(session.highs.getSolution().col_value)
+                for (family, idx), s in slack.items():
+                    v = float(col[session._vmap[id(s)]])
+                    if v > 1e-6:
+                        if family == "requirement":
+                            reasons.append(f"role '{idx}' falls short by {v:g} once budgets, burden shares, capacities and links are respected")
+                        elif family == "multinationality":
+                            reasons.append(f"role '{idx}' lacks {v:g} contributing nation(s)")
+                        else:
+                            reasons.append(f"the coalition lacks {v:g} contributing nation(s)")
+            if not reasons:
+                culprits = [
+                    label for family, label in FAMILIES.items()
+                    if _elastic(instance, data, opts, f, drop=family)[1].status.has_solution
+                ]
+                reasons.append(
+                    "the constraints conflict even with every requirement relaxed"
+                    + (": " + "; ".join(culprits) if culprits else "")
+                )
+        found[f] = {"status": "infeasible", "vetoed_by": [], "reasons": reasons}
+        lines.extend(f"{f}: {r}" for r in reasons)
+    return lines, found

@@ -1,0 +1,88 @@
+"""The validated instance: typed tables a model can be built from without checks.
+
+An :class:`Instance` is produced only by :func:`solver.validate.validate`; every
+table is a pandas DataFrame with parsed values (booleans, floats, tuples of
+framework names with ``all`` expanded) and the defaults of MODEL.md filled in.
+Single-key tables are indexed by their key; the others keep their key columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from solver.schema import DEFAULT_WEIGHTS
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in an instance, located as precisely as the input allows."""
+
+    source: str  # "assets.csv", "sheet assets", "instance.yaml", "scenario 'x'"
+    message: str  # what was expected
+    row: int | None = None  # row in the file (the header is row 1)
+    column: str | None = None
+    value: object = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            label = "key" if self.source.endswith(("yaml", "settings")) else "column"
+            where += f", {label} {self.column}"
+        got = "" if self.value is None else f"got {self.value!r}; "
+        return f"{where}: {got}{self.message}"
+
+
+class InstanceError(Exception):
+    """Raised with every error found in an instance; ``issues`` lists them."""
+
+    def __init__(self, issues: list[Issue], warnings: list[Issue] | None = None):
+        self.issues = issues
+        self.warnings = warnings or []
+        n = len(issues)
+        lines = "\n".join(f"  {i}" for i in issues)
+        super().__init__(f"{n} error{'s' if n != 1 else ''} in the instance:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """instance.yaml: weights of the objective terms and coalition-wide rules."""
+
+    name: str
+    description: str = ""
+    min_coalition_nations: int = 0
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    lexicographic: tuple[str, ...] = ()
+    lex_tolerance: float = 0.0
+    gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
+
+
+@dataclass(frozen=True)
+class Instance:
+    settings: Settings
+    nations: pd.DataFrame
+    frameworks: pd.DataFrame
+    consent: pd.DataFrame
+    roles: pd.DataFrame
+    assets: pd.DataFrame
+    capabilities: pd.DataFrame
+    suitability: pd.DataFrame
+    caveats: pd.DataFrame
+    links: pd.DataFrame
+    source: Path | None = None
+    warnings: tuple[Issue, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def group_members(self, group: str) -> list[str]:
+        """Nations whose vote counts in an approval group (MODEL.md constraint 2)."""
+        if group == "none":
+            return []
+        return list(self.nations.index[self.nations[group]])

@@ -1,0 +1,83 @@
+"""Printed summaries: what a planner reads in the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from solver.solution import Solution, Status
+
+
+def _num(v, digits: int = 2) -> str:
+    if v is None:
+        return "-"
+    if abs(v - round(v)) < 1e-9:
+        return f"{round(v):,}"
+    return f"{v:,.{digits}f}"
+
+
+def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:
+    names = framework_names or {}
+    head = f"[bold]{sol.instance}[/bold]: {str(sol.status).upper()}"
+    if sol.status.has_solution:
+        gap = f"{100 * sol.mip_gap:.3f} %" if sol.mip_gap is not None else "-"
+        head += f" (gap {gap}) in {sol.solver.get('time_s', 0):.2f} s"
+    console.print(head)
+    if sol.solver.get("message"):
+        console.print(f"  solver: {sol.solver['message']}")
+    if not sol.status.has_solution:
+        if sol.diagnosis:
+            console.print("Why no framework can carry the force:")
+            for line in sol.diagnosis:
+                console.print(f"  - {line}")
+        return
+    fw = sol.framework
+    console.print(f"Framework: [bold]{names.get(fw, fw)}[/bold] ({fw})")
+
+    t = Table(title="Objective", title_justify="left")
+    for c in ("term", "value", "weight", "weighted"):
+        t.add_column(c, justify="left" if c == "term" else "right")
+    for term, v in sol.terms.items():
+        w = 1.0 if term == "shortfall" else sol.weights.get(term, 0.0)
+        t.add_row(term, _num(v), _num(w), _num(w * v))
+    t.add_row("[bold]objective[/bold]", "", "", f"[bold]{_num(sol.objective)}[/bold]")
+    console.print(t)
+    if sol.gap_objective is not None:
+        console.print(f"GAP objective: [bold]{_num(sol.gap_objective)}[/bold]")
+
+    t = Table(title="Role coverage", title_justify="left")
+    for c in ("role", "name", "required", "covered", "shortfall", "nations"):
+        t.add_column(c, justify="right" if c in ("required", "covered", "shortfall") else "left")
+    for r in sol.roles.itertuples(index=False):
+        required = _num(r.required) if r.active else "n/a"
+        short = f"[red]{_num(r.shortfall)}[/red]" if r.shortfall > 0 else "0"
+        t.add_row(r.role, str(r.name), required, _num(r.covered), short, ", ".join(r.nations))
+    console.print(t)
+
+    t = Table(title="Nations", title_justify="left")
+    for c in ("nation", "name", "assets", "contribution", "share", "cost"):
+        t.add_column(c, justify="left" if c in ("nation", "name") else "right")
+    for n in sol.nations.itertuples(index=False):
+        t.add_row(n.nation, str(n.name), str(n.assets), _num(n.contribution), f"{100 * n.share:.1f} %", _num(n.cost))
+    console.print(t)
+
+
+def print_issues(issues, console: Console, header: str) -> None:
+    if not issues:
+        return
+    console.print(header)
+    for i in issues:
+        console.print(f"  {i}", markup=False, highlight=False)
+
+
+def status_exit_code(status: Status) -> int:
+    return EXIT_CODES[status]
+
+
+EXIT_CODES = {
+    Status.OPTIMAL: 0,
+    Status.FEASIBLE: 0,
+    Status.INFEASIBLE: 3,
+    Status.TIME_LIMIT: 4,
+    Status.ERROR: 1,
+}
