@@ -3,7 +3,7 @@
 The recipe reads like the contract: parameters a what-if may change, variables,
 the constraint families 1-13 (one module each under ``models/constraints``),
 then the objective. Component names come from the domain so a written LP file
-reads like the problem (``requirement[land]``, ``consent[FRA-mech-bn-1+3]``).
+reads like the problem (``requirement[land]``, ``consent[FRA-inf-bn-1_x3]``).
 """
 
 from __future__ import annotations

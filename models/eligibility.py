@@ -158,7 +158,7 @@ def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: b
     grouped = assets.groupby("_first", sort=True)
     members = grouped.apply(lambda g: tuple(g.index), include_groups=False)
     size = grouped.size()
-    names = [f if n == 1 else f"{f}+{n - 1}" for f, n in zip(size.index, size.to_numpy(), strict=True)]
+    names = [f if n == 1 else f"{f}_x{n}" for f, n in zip(size.index, size.to_numpy(), strict=True)]
     rep = assets.loc[size.index]
     nfw = len(inst.frameworks)
     units = pd.DataFrame(

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from models.eligibility import ModelData
 from models.elastic import make_elastic
+from models.eligibility import ModelData
 from solver.instance import Instance
 from solver.solve import Session, SolveOptions
 

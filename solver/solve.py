@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TextIO
 
 import highspy
@@ -205,7 +205,6 @@ class Session:
         self.solver.set_objective(m.objective)
 
     def restore_objective(self) -> None:
-        m = self.model
         self.set_objective(weighted(self.term_exprs(), self.instance.settings.weights))
 
     def term_exprs(self) -> dict:

@@ -27,9 +27,7 @@ def add_consent(m: pyo.ConcreteModel, data: ModelData) -> None:
     for k in units.index:
         pos = by_unit.get(k)
         size = int(units.at[k, "size"])
-        if units.at[k, "must_deploy"]:
-            deploy.append(k)
-        elif pos is not None and units.at[k, "all_frameworks"] and ub[pos].sum() > size:
+        if units.at[k, "must_deploy"] or pos is not None and units.at[k, "all_frameworks"] and ub[pos].sum() > size:
             deploy.append(k)
 
     def deploy_rule(_m, k):

@@ -8,6 +8,7 @@ turns these into an :class:`~solver.instance.Instance`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from solver.instance import Issue, InstanceError
+from solver.instance import InstanceError, Issue
 from solver.schema import TABLES
 
 ROW = "_row"
@@ -127,10 +128,8 @@ def _settings_from_sheet(df: pd.DataFrame, issues: list[Issue]) -> dict:
             if parts[-1] == "lexicographic":
                 value = [v.strip() for v in value.split(";") if v.strip()]
             elif value != "":
-                try:
+                with contextlib.suppress(yaml.YAMLError):
                     value = yaml.safe_load(value)
-                except yaml.YAMLError:
-                    pass
             node[parts[-1]] = value
     return settings
 
