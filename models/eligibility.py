@@ -234,3 +234,9 @@ def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
         for r in inst.roles.index
         if r not in filled
     ]
+
+
+def usable_under(data: ModelData, framework: str) -> np.ndarray:
+    """Boolean mask of the options whose unit may serve under a framework."""
+    fws = data.units.loc[data.options["unit"], "frameworks"]
+    return np.fromiter((framework in fs for fs in fws), dtype=bool, count=len(fws))

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from models.elastic import make_elastic
-from models.eligibility import ModelData
+from models.eligibility import ModelData, usable_under
 from solver.instance import Instance
 from solver.solve import Session, SolveOptions
 
@@ -34,7 +34,7 @@ FAMILIES = {
 
 def _static_reasons(data: ModelData, f: str) -> list[str]:
     opt, units, roles = data.options, data.units, data.roles
-    usable = units.loc[opt["unit"], "frameworks"].map(lambda fs: f in fs).to_numpy()
+    usable = usable_under(data, f)
     reasons = []
     for r in roles.index:
         if f not in roles.at[r, "frameworks"]:

@@ -12,12 +12,12 @@ import math
 
 import numpy as np
 
-from models.eligibility import ModelData
+from models.eligibility import ModelData, usable_under
 
 
 def _fill(data: ModelData, framework: str) -> np.ndarray | None:
     opt, units, roles = data.options, data.units, data.roles
-    usable = units.loc[opt["unit"], "frameworks"].map(lambda fs: framework in fs).to_numpy()
+    usable = usable_under(data, framework)
     counts = np.zeros(len(opt), dtype=np.int64)
     left = units["size"].to_dict()
     contrib = opt["contribution"].to_numpy()

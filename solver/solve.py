@@ -71,11 +71,12 @@ def _status(model_status, has_solution: bool) -> tuple[Status, str]:
         return Status.OPTIMAL, ""
     if model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
         return Status.INFEASIBLE, ""
-    limits = (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound,
-              S.kObjectiveTarget, S.kInterrupt, S.kMemoryLimit)
+    limits = {S.kTimeLimit: "time limit reached", S.kIterationLimit: "iteration limit reached",
+              S.kSolutionLimit: "solution limit reached", S.kObjectiveBound: "objective bound reached",
+              S.kObjectiveTarget: "objective target reached", S.kInterrupt: "interrupted",
+              S.kMemoryLimit: "memory limit reached"}
     if model_status in limits:
-        why = "interrupted" if model_status == S.kInterrupt else str(model_status).split(".")[-1]
-        return (Status.FEASIBLE if has_solution else Status.TIME_LIMIT), why
+        return (Status.FEASIBLE if has_solution else Status.TIME_LIMIT), limits[model_status]
     return Status.ERROR, f"HiGHS returned model status {model_status}"
 
 
@@ -135,7 +136,7 @@ class Session:
         res = self.solver.solve(
             self.model,
             tee=tee,
-            time_limit=max(1.0, time_limit if time_limit is not None else o.time_limit),
+            time_limit=max(1e-3, time_limit if time_limit is not None else o.time_limit),
             rel_gap=o.mip_gap,
             threads=o.threads,
             load_solutions=False,

@@ -127,7 +127,7 @@ def _settings_from_sheet(df: pd.DataFrame, issues: list[Issue]) -> dict:
         else:
             if parts[-1] == "lexicographic":
                 value = [v.strip() for v in value.split(";") if v.strip()]
-            elif value != "":
+            elif value != "" and parts[-1] not in ("name", "description"):
                 with contextlib.suppress(yaml.YAMLError):
                     value = yaml.safe_load(value)
             node[parts[-1]] = value
