@@ -20,6 +20,8 @@ from rich.console import Console
 
 from solver import api
 from solver.gap import GapFormatError, gap_tables, read_gap
+from solver.generate import SIZES, GeneratorSpec
+from solver.generate import generate as generate_instance
 from solver.instance import InstanceError
 from solver.io import load_instance
 from solver.io.writers import json_text, write_instance, write_solution, write_tables
@@ -181,6 +183,31 @@ def import_gap(file, out_dir, problem, sense) -> None:
     write_tables(tables, settings, out_dir)
     m, n = problems[problem - 1].shape
     out.print(f"{name}: {m} agents x {n} jobs ({sense}) written to {out_dir}/")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path())
+@click.option("--size", type=click.Choice(list(SIZES)), help="A named size: " + "; ".join(
+    f"{k} = {n} nations, {a:,} assets, {r} roles" for k, (n, a, r) in SIZES.items()))
+@click.option("--nations", type=click.IntRange(min=8), help="Number of nations (overrides --size).")
+@click.option("--assets", type=click.IntRange(min=20), help="Number of assets (overrides --size).")
+@click.option("--roles", type=click.IntRange(min=2), help="Number of roles (overrides --size).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+def generate(out_dir, size, nations, assets, roles, seed) -> None:
+    """Write a synthetic instance with the structure of real force lists.
+
+    Nations pledge several identical units of a type, a few framework nations
+    provide most capability, consent and caveats follow alliance membership,
+    requirements are tight but feasible, and a US-like enabler nation and a
+    backstop role exist. The same arguments and seed give the same files.
+    OUT_DIR ending in .xlsx gets a workbook.
+    """
+    n, a, r = SIZES[size] if size else SIZES["S"]
+    spec = GeneratorSpec(nations or n, assets or a, roles or r, seed)
+    tables, settings = generate_instance(spec)
+    write_tables(tables, settings, out_dir)
+    out.print(f"{settings['name']}: {len(tables['nations'])} nations, {len(tables['assets']):,} assets, "
+              f"{len(tables['roles'])} roles written to {out_dir}")
 
 
 @main.command()

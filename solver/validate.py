@@ -296,7 +296,9 @@ def _assemble(raw: RawInstance, typed: dict[str, pd.DataFrame], settings: Settin
 
     nations = tables["nations"]
     with_assets = set(assets["nation"])
+    row_of = dict(zip(typed["nations"]["nation"], typed["nations"][ROW], strict=True))
     for n in nations.index[nations["coalition"]]:
         if n not in with_assets:
-            out.warn(raw.sources["nations"], f"coalition nation '{n}' offers no asset in the assets table", column="nation", value=n)
+            out.warn(raw.sources["nations"], "an asset in the assets table for this coalition nation",
+                     int(row_of[n]), "nation", n)
     return Instance(settings=settings, source=raw.path, warnings=tuple(_sorted(raw, out.warnings)), **tables)

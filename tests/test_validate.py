@@ -137,7 +137,7 @@ def test_warnings_do_not_fail(inst):
     _append(inst, "roles", {"role": "space", "requirement": "0"})
     inst_, warnings = check(inst)
     text = [str(w) for w in warnings]
-    assert any("XYZ" in t and "no asset" in t for t in text)
+    assert any("XYZ" in t and "an asset in the assets table" in t for t in text)
     assert any("space" in t and "no eligible asset" in t for t in text)
 
 
