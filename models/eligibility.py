@@ -6,10 +6,13 @@ constraint modules only read tables:
 * the eligible (asset, role) pairs of MODEL.md with their contribution e(a,r),
   cost c(a,r) and footprint fp(a,r);
 * the frameworks under which each asset may serve (constraint 4);
-* *units*: interchangeable assets (same nation, capability, strength, cost,
-  readiness, must_deploy and availability, no per-asset override) aggregated
-  into one integer variable per role — or one unit per asset when aggregation
-  is off. The model is the same either way: a unit of size 1 is a binary x[a,r].
+* *units*: interchangeable assets aggregated into one integer variable per
+  role — or one unit per asset when aggregation is off. Two assets are
+  interchangeable when the model cannot tell them apart: same nation,
+  must_deploy, frameworks under constraint 4, and the same eligible roles with
+  the same contribution, cost and footprint (so two battalions that differ
+  only in a ready day no role's deadline separates are one unit). The model is
+  the same either way: a unit of size 1 is a binary x[a,r].
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import pandas as pd
 if TYPE_CHECKING:
     from solver.instance import Instance
 
-UNIT_KEY = ["nation", "capability", "strength", "cost", "ready_day", "must_deploy", "available_under"]
 EPS = 1e-9
 
 
@@ -141,20 +143,29 @@ def approval_risk(inst: Instance) -> dict[str, float]:
     return out
 
 
+def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Per asset, everything the model sees of it: nation, must_deploy, frameworks
+    and every eligible (role, contribution, cost, footprint). Equal signatures
+    mean interchangeable assets, whatever their capability or ready day."""
+    p = pairs.sort_values(["asset", "role"])
+    cell = p["role"] + ":" + p["contribution"].map(repr) + ":" + p["cost"].map(repr) + ":" + p["footprint"].map(repr)
+    per_asset = cell.groupby(p["asset"].to_numpy(), sort=False).agg("|".join)
+    head = (assets["nation"] + "\x1f" + assets["must_deploy"].astype(str) + "\x1f"
+            + assets["frameworks"].map(";".join))
+    return head + "\x1f" + per_asset.reindex(assets.index).fillna("")
+
+
 def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool) -> pd.DataFrame:
     """Group interchangeable assets into units, named after their first asset."""
     assets = inst.assets.copy()
     assets["frameworks"] = allowed
-    single = set(pairs.loc[pairs["override"], "asset"]) if aggregate else set(assets.index)
-    assets["_single"] = assets.index.isin(list(single))
     assets = assets.sort_index()
     if aggregate:
-        key = assets[UNIT_KEY].astype(str).agg("\x1f".join, axis=1)
-        key = key.where(~assets["_single"], "\x1e" + assets.index.to_series())
-        first = assets.index.to_series().groupby(key.values, sort=False).transform("first")
+        key = _signatures(assets, pairs)
+        first = assets.index.to_series().groupby(key.to_numpy(), sort=False).transform("first")
     else:
         first = assets.index.to_series()
-    assets["_first"] = first.values
+    assets["_first"] = first.to_numpy()
     grouped = assets.groupby("_first", sort=True)
     members = grouped.apply(lambda g: tuple(g.index), include_groups=False)
     size = grouped.size()

@@ -134,7 +134,10 @@ def generate(spec: GeneratorSpec) -> tuple[dict[str, pd.DataFrame], dict]:
         counts.append(c)
         total += c
     pledge = pd.DataFrame({"n": owners, "capability": types, "count": counts})
-    pledge["cost_factor"] = rng.uniform(0.8, 1.25, len(pledge)).round(2)
+    # a nation's units of one type cost the same; pledges differ in readiness
+    factor = rng.uniform(0.8, 1.25, (nn, len(UNIT))).round(2)
+    type_index = {u: i for i, u in enumerate(UNIT)}
+    pledge["cost_factor"] = factor[pledge["n"].to_numpy(), pledge["capability"].map(type_index).to_numpy()]
     pledge["ready_day"] = rng.choice([0, 0, 0, 15, 45], len(pledge))
     rows = np.repeat(np.arange(len(pledge)), pledge["count"].to_numpy())
     a = pledge.iloc[rows].reset_index(drop=True)

@@ -283,7 +283,9 @@ class Session:
         stages = s.lexicographic if o.lexicographic is None else o.lexicographic
         if stages:
             return self.solve_lexicographic(tuple(stages), s.lex_tolerance if o.lex_tolerance is None else o.lex_tolerance)
+        t0 = time.perf_counter()
         start = greedy_start(self.data) if o.warm_start else None
+        self.timings["greedy_s"] = time.perf_counter() - t0
         return self.solution(self.run(start=start))
 
     def solve_lexicographic(self, stages: tuple[str, ...], tolerance: float) -> Solution:

@@ -1,0 +1,78 @@
+"""Benchmark cases: how each instance is made and how it is solved.
+
+Instances are materialised once into ``benchmarks/.cache`` (generated ones
+deterministically from their seed) so every run measures the same files.
+``quick`` cases run in CI on every change and are compared with
+``baseline.json``; ``full`` and ``xl`` cases run on demand (``--full``,
+``--xl``) and feed the scaling table in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from solver.gap import gap_tables, read_gap
+from solver.generate import SIZES, GeneratorSpec, generate
+from solver.io.writers import write_tables
+from solver.solve import SolveOptions
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"
+GAP = HERE / "data" / "gap"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str  # "bundled", "generate:<size>:<seed>", "gap:<file>:<k>:<sense>"
+    tier: str = "quick"  # quick | full | xl
+    options: SolveOptions = field(default_factory=SolveOptions)
+    expected: float | None = None  # a published optimum (GAP)
+
+    def path(self) -> Path:
+        """The instance folder, made on first use."""
+        if self.source == "bundled":
+            return ROOT / "instances" / "assurance-force"
+        dest = CACHE / self.source.replace(":", "-")
+        if (dest / "instance.yaml").exists():
+            return dest
+        kind, *args = self.source.split(":")
+        if kind == "generate":
+            n, a, r = SIZES[args[0]]
+            tables, settings = generate(GeneratorSpec(n, a, r, int(args[1])))
+        else:
+            file, k, sense = args
+            problems = read_gap(GAP / file)
+            tables, settings = gap_tables(problems[int(k) - 1], sense, f"{Path(file).name}-{k}")
+        write_tables(tables, settings, dest)
+        return dest
+
+    @property
+    def assets(self) -> int:
+        if self.source.startswith("generate"):
+            return SIZES[self.source.split(":")[1]][1]
+        return 0
+
+
+NAIVE = SolveOptions(aggregate=False, warm_start=False)
+
+CASES = [
+    Case("bundled", "bundled"),
+    Case("S", "generate:S:1"),
+    Case("M", "generate:M:1"),
+    Case("gap12-1", "gap:orlib/gap12.txt:1:max", expected=1451),
+    Case("c05100", "gap:yagiura/c05100:1:min", expected=1931),
+    Case("e05100", "gap:yagiura/e05100:1:min", expected=12681),
+    Case("bundled-naive", "bundled", options=NAIVE),
+    Case("S-naive", "generate:S:1", options=NAIVE),
+    Case("S2", "generate:S:2", tier="full"),
+    Case("S3", "generate:S:3", tier="full"),
+    Case("M2", "generate:M:2", tier="full"),
+    Case("M3", "generate:M:3", tier="full"),
+    Case("M-naive", "generate:M:1", tier="full", options=SolveOptions(aggregate=False, warm_start=False, time_limit=1800)),
+    Case("L", "generate:L:1", tier="full", options=SolveOptions(mip_gap=1e-3, time_limit=600)),
+    Case("XL", "generate:XL:1", tier="xl", options=SolveOptions(time_limit=300)),
+]
+BY_NAME = {c.name: c for c in CASES}

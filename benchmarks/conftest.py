@@ -1,0 +1,69 @@
+"""Benchmark session: options, the results collector and the baseline check."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import baseline
+from benchmarks.cases import HERE
+
+RESULTS: dict[str, dict] = {}
+RATIOS: dict[str, dict] = {}
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("forcealloc benchmarks")
+    g.addoption("--full", action="store_true", help="also run the full cases (L, naive M, more seeds)")
+    g.addoption("--xl", action="store_true", help="also run the 100,000-asset XL case")
+    g.addoption("--update-baseline", action="store_true", help="write benchmarks/baseline.json from this run")
+
+
+def pytest_collection_modifyitems(config, items):
+    tiers = {"quick"} | ({"full"} if config.getoption("--full") else set()) | ({"xl"} if config.getoption("--xl") else set())
+    skip = pytest.mark.skip(reason="tier not selected (--full / --xl)")
+    for item in items:
+        tier = item.get_closest_marker("tier")
+        if tier and tier.args[0] not in tiers:
+            item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tier(name): quick (CI), full or xl")
+
+
+def record(name: str, metrics: dict) -> None:
+    RESULTS[name] = metrics
+
+
+def ratio(name: str, value: float, floor: float, what: str) -> None:
+    RATIOS[name] = {"value": round(value, 3), "floor": floor, "what": what}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not RESULTS:
+        return
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps({"cases": RESULTS, "ratios": RATIOS}, indent=2) + "\n")
+    tr = session.config.pluginmanager.get_plugin("terminalreporter")
+    write = tr.write_line if tr else print
+    if session.config.getoption("--update-baseline"):
+        quick = {k: v for k, v in RESULTS.items() if v.get("tier") == "quick"}
+        baseline.save(quick, RATIOS)
+        write(f"benchmarks/baseline.json updated ({len(quick)} cases, {len(RATIOS)} ratios)")
+        return
+    base = baseline.load()
+    if base is None:
+        write("no benchmarks/baseline.json: nothing to compare (run with --update-baseline)")
+        return
+    rows, failures = baseline.compare({k: v for k, v in RESULTS.items() if k in base["cases"]}, RATIOS, base)
+    write("")
+    write("benchmarks against benchmarks/baseline.json")
+    for r in rows:
+        write(r)
+    if failures:
+        for f in failures:
+            write(f"FAIL {f}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
