@@ -18,15 +18,23 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from solver import alternatives as alt
 from solver import api
 from solver.gap import GapFormatError, gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec
 from solver.generate import generate as generate_instance
 from solver.instance import InstanceError
 from solver.io import load_instance
-from solver.io.writers import json_text, write_instance, write_solution, write_tables
-from solver.report import print_issues, print_solution, status_exit_code
+from solver.io.writers import (
+    json_text,
+    write_alternatives,
+    write_instance,
+    write_solution,
+    write_tables,
+)
+from solver.report import print_alternatives, print_issues, print_solution, status_exit_code
 from solver.schema import TERMS
+from solver.solution import Status
 from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 EXIT_BAD_INPUT = 2
@@ -154,6 +162,73 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
         if out_dir:
             out.print(f"Results written to {out_dir}/")
     sys.exit(status_exit_code(sol.status))
+
+
+def _fraction(value: str | None) -> float | None:
+    """'5', '5%' or '0.05' as a fraction (5 and 5% both mean 0.05)."""
+    if value is None:
+        return None
+    text = value.strip().rstrip("%")
+    try:
+        v = float(text)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a percentage", param_hint="--within") from None
+    if v < 0:
+        raise click.BadParameter("must be >= 0", param_hint="--within")
+    return v / 100.0
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many allocations, the best included.")
+@click.option("--level", type=click.Choice(["nation-role", "asset", "framework"]), default="nation-role",
+              show_default=True,
+              help="What must differ: a nation's participation in a role; any asset's assignment; "
+                   "or one allocation per framework.")
+@click.option("--within", metavar="PCT",
+              help="Stop once an alternative is more than PCT percent worse than the optimum (like a pool gap).")
+@click.option("--near-optimal", is_flag=True,
+              help="Instead: allocations within --slack of the optimum, each as different as possible "
+                   "(nation-role Hamming distance) from all found before.")
+@click.option("--slack", type=click.FloatRange(min=0), default=0.05, show_default=True,
+              help="With --near-optimal: relative objective slack (0.05 = 5 %).")
+@click.option("--count", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --near-optimal: how many allocations beyond the optimum.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write alternatives.json, alternatives.csv and alternatives.xlsx here.")
+@click.option("--json", "as_json", is_flag=True, help="Print alternatives.json to stdout.")
+@solve_options
+def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir, as_json, **kw) -> None:
+    """Alternative allocations of INSTANCE, ranked, with what changed.
+
+    k-best (default): the K best allocations that differ at --level, each
+    found by a no-good cut on the same persistent model and proven the best
+    remaining one to the --mip-gap (0 makes the ranking exact). --level
+    framework gives the best allocation under each framework and says why the
+    others yield nothing (vetoed by whom, or which roles fall short).
+    --near-optimal gives maximally different allocations within a slack.
+    Every alternative is compared with the best: framework switched, nations
+    joining or leaving, roles changing hands, objective and term deltas.
+    """
+    inst = load_or_exit(instance)
+    options = make_options(**kw)
+    if near_optimal:
+        alts = alt.near_optimal(inst, slack, count, options)
+    else:
+        alts = alt.k_best(inst, k, level, _fraction(within), options)
+    if out_dir:
+        write_alternatives(alts, out_dir)
+    if as_json:
+        click.echo(json_text(alts.to_dict()), nl=False)
+    else:
+        print_alternatives(alts, out)
+        if out_dir:
+            out.print(f"Results written to {out_dir}/")
+    if alts.alternatives:
+        sys.exit(0)
+    status = alts.note if alts.note in ("infeasible", "time_limit", "error") else "infeasible"
+    sys.exit(status_exit_code(Status(status)))
 
 
 @main.command("import-gap")

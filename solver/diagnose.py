@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from models.elastic import make_elastic
 from models.eligibility import ModelData, usable_under
 from solver.instance import Instance
@@ -81,39 +79,42 @@ def _elastic(instance: Instance, data: ModelData, options: SolveOptions, f: str,
     return session, session.run()
 
 
+def explain_framework(instance: Instance, data: ModelData, options: SolveOptions, f: str) -> list[str]:
+    """Why framework f cannot carry the force (it is not vetoed)."""
+    opts = replace(options, verbose=False, warm_start=False, lexicographic=(), time_limit=min(options.time_limit, 60.0))
+    reasons = _static_reasons(data, f)
+    if reasons:
+        return reasons
+    session, run = _elastic(instance, data, opts, f)
+    if run.status.has_solution:
+        col = run.columns
+        for (family, idx), s in session.model.elastic_of.items():
+            v = float(col[session._vmap[id(s)]])
+            if v <= 1e-6:
+                continue
+            if family == "requirement":
+                reasons.append(f"role '{idx}' falls short by {v:g} once budgets, burden shares, capacities and links are respected")
+            elif family == "multinationality":
+                reasons.append(f"role '{idx}' lacks {v:g} contributing nation(s)")
+            else:
+                reasons.append(f"the coalition lacks {v:g} contributing nation(s)")
+    if not reasons:
+        culprits = [label for family, label in FAMILIES.items()
+                    if _elastic(instance, data, opts, f, drop=family)[1].status.has_solution]
+        reasons.append("the constraints conflict even with every requirement relaxed"
+                       + (": " + "; ".join(culprits) if culprits else ""))
+    return reasons
+
+
 def explain_infeasible(instance: Instance, data: ModelData, options: SolveOptions) -> tuple[list[str], dict]:
     """Lines for the planner and the same as a dict (framework -> findings)."""
-    opts = replace(options, verbose=False, warm_start=False, lexicographic=(), time_limit=min(options.time_limit, 60.0))
     lines, found = [], {}
     for f in data.frameworks:
         if data.vetoes[f]:
             found[f] = {"status": "vetoed", "vetoed_by": data.vetoes[f], "reasons": []}
             lines.append(f"{f}: vetoed by {', '.join(data.vetoes[f])}")
             continue
-        reasons = _static_reasons(data, f)
-        if not reasons:
-            session, run = _elastic(instance, data, opts, f)
-            if run.status.has_solution:
-                slack = {key: s for key, s in session.model.elastic_of.items()}
-                col = np.asarray(session.highs.getSolution().col_value)
-                for (family, idx), s in slack.items():
-                    v = float(col[session._vmap[id(s)]])
-                    if v > 1e-6:
-                        if family == "requirement":
-                            reasons.append(f"role '{idx}' falls short by {v:g} once budgets, burden shares, capacities and links are respected")
-                        elif family == "multinationality":
-                            reasons.append(f"role '{idx}' lacks {v:g} contributing nation(s)")
-                        else:
-                            reasons.append(f"the coalition lacks {v:g} contributing nation(s)")
-            if not reasons:
-                culprits = [
-                    label for family, label in FAMILIES.items()
-                    if _elastic(instance, data, opts, f, drop=family)[1].status.has_solution
-                ]
-                reasons.append(
-                    "the constraints conflict even with every requirement relaxed"
-                    + (": " + "; ".join(culprits) if culprits else "")
-                )
+        reasons = explain_framework(instance, data, options, f)
         found[f] = {"status": "infeasible", "vetoed_by": [], "reasons": reasons}
         lines.extend(f"{f}: {r}" for r in reasons)
     return lines, found

@@ -181,12 +181,12 @@ class _Greedy:
         return None
 
 
-def greedy_start(data: ModelData) -> tuple[np.ndarray, str] | None:
+def greedy_start(data: ModelData, frameworks: list[str] | None = None) -> tuple[np.ndarray, str] | None:
     """The cheapest greedy (counts, framework) over the open frameworks, or None."""
     best = None
     setup = data.instance.frameworks["setup_cost"]
     cost = data.options["cost"].to_numpy()
-    for f in data.frameworks:
+    for f in frameworks if frameworks is not None else data.frameworks:
         if data.vetoes[f]:
             continue
         counts = _Greedy(data, f).run()

@@ -62,6 +62,35 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
     console.print(t)
 
 
+def print_alternatives(alts, console: Console) -> None:
+    """The comparison table: each alternative against the best, in planner terms."""
+    from solver.io.writers import alternatives_table  # noqa: PLC0415
+
+    if not alts.alternatives:
+        console.print(f"No allocation ({alts.note}).")
+    else:
+        best = alts.alternatives[0].solution.objective
+        t = Table(title=f"Alternatives ({alts.level}); ranking {alts.note}", title_justify="left", show_lines=True)
+        for c in ("rank", "objective", "vs best", "framework", "distance", "proof", "what changed"):
+            t.add_column(c, justify="right" if c in ("rank", "objective", "vs best", "distance") else "left",
+                         overflow="fold", max_width=90 if c == "what changed" else None)
+        for r in alternatives_table(alts).itertuples(index=False):
+            pct = 100 * (r.objective - best) / max(1.0, abs(best))
+            delta = "-" if r.rank == 1 else f"+{_num(r.objective - best)} ({pct:.2f} %)"
+            dist = str(r.distance) if r.min_distance is None or r.min_distance != r.min_distance else f"{r.distance} (min {int(r.min_distance)})"
+            proof = "" if r.bound is None or r.bound != r.bound else f"bound {_num(r.bound)}"
+            if r.certified_by == "pool":
+                proof += " (pool)"
+            t.add_row(str(r.rank), _num(r.objective), delta, r.framework, dist, proof,
+                      "best allocation" if r.rank == 1 else r.changes)
+        console.print(t)
+    for f, u in alts.unavailable.items():
+        if u.get("vetoed_by"):
+            console.print(f"  {f}: vetoed by {', '.join(u['vetoed_by'])}")
+        else:
+            console.print(f"  {f}: {u.get('reason')}: " + "; ".join(u.get("roles", [])))
+
+
 def print_issues(issues, console: Console, header: str) -> None:
     if not issues:
         return

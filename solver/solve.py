@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import highspy
@@ -59,6 +59,7 @@ class Run:
     lp_iterations: int = 0
     time_s: float = 0.0
     message: str = ""
+    columns: np.ndarray | None = field(default=None, repr=False)  # every column's value
 
 
 def highs_version() -> str:
@@ -156,14 +157,29 @@ class Session:
         del res
         if status.has_solution:
             col = np.asarray(h.getSolution().col_value)
-            run.counts = np.rint(col[self._x_cols]).astype(np.int64)
-            y = col[self._y_cols]
-            run.framework = self.data.frameworks[int(np.argmax(y))]
+            self._read_columns(run, col)
             run.objective = float(info.objective_function_value)
             run.bound = float(info.mip_dual_bound)
             run.gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
             if status == Status.OPTIMAL and run.gap is not None and run.gap < 0:
                 run.gap = 0.0
+        return run
+
+    def _read_columns(self, run: Run, col: np.ndarray) -> None:
+        run.columns = col
+        run.counts = np.rint(col[self._x_cols]).astype(np.int64)
+        run.framework = self.data.frameworks[int(np.argmax(col[self._y_cols]))]
+
+    def objective_value(self, col: np.ndarray) -> float:
+        """The model's current objective at a column vector."""
+        lp = self.highs.getLp()
+        return float(np.dot(lp.col_cost_, col) + lp.offset_)
+
+    def run_from_columns(self, col: np.ndarray, message: str = "certified within the gap of an earlier bound") -> Run:
+        """A Run for a known allocation that needs no search (e.g. from a solution pool)."""
+        run = Run(status=Status.OPTIMAL, message=message)
+        self._read_columns(run, np.asarray(col, dtype=float))
+        run.objective = self.objective_value(run.columns)
         return run
 
     def column_values(self, counts: np.ndarray, framework: str) -> np.ndarray:
@@ -284,7 +300,8 @@ class Session:
         if stages:
             return self.solve_lexicographic(tuple(stages), s.lex_tolerance if o.lex_tolerance is None else o.lex_tolerance)
         t0 = time.perf_counter()
-        start = greedy_start(self.data) if o.warm_start else None
+        open_ = [f for f in self.data.frameworks if self.model.framework[f].ub != 0]
+        start = greedy_start(self.data, open_) if o.warm_start else None
         self.timings["greedy_s"] = time.perf_counter() - t0
         return self.solution(self.run(start=start))
 

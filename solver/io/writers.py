@@ -164,3 +164,44 @@ def write_tables(tables: dict[str, pd.DataFrame], settings: dict, dest: str | Pa
 def write_instance(inst: Instance, dest: str | Path) -> Path:
     tables, settings = instance_tables(inst)
     return write_tables(tables, settings, dest)
+
+
+def alternatives_table(alts) -> pd.DataFrame:
+    """One row per alternative: objective terms, framework, distance and what changed."""
+    from solver.alternatives import describe  # noqa: PLC0415 - writers stay importable without the solver stack
+
+    rows = []
+    for a in alts.alternatives:
+        s, ch = a.solution, a.changes
+        rows.append({
+            "rank": a.rank, "status": str(s.status), "objective": s.objective,
+            **{t: s.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
+            "delta_objective": ch.get("deltas", {}).get("objective"),
+            "framework": s.framework, "distance": a.distance, "min_distance": a.min_distance,
+            "bound": a.bound, "certified_by": a.certified_by,
+            "nations_join": ";".join(ch.get("nations_join", [])),
+            "nations_leave": ";".join(ch.get("nations_leave", [])),
+            "changes": describe(ch) if ch else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def write_alternatives(alts, out_dir: str | Path) -> list[Path]:
+    """alternatives.json, alternatives.csv and alternatives.xlsx, all or none."""
+    out_dir = Path(out_dir)
+    table = alternatives_table(alts)
+    allocs = pd.concat(
+        [a.solution.allocation.assign(rank=a.rank)[["rank", *a.solution.allocation.columns]] for a in alts.alternatives],
+        ignore_index=True) if alts.alternatives else pd.DataFrame(columns=["rank"])
+    unavailable = pd.DataFrame(
+        [{"framework": f, "reason": u.get("reason"), "vetoed_by": ";".join(u.get("vetoed_by", [])),
+          "roles": " | ".join(u.get("roles", []))} for f, u in alts.unavailable.items()],
+        columns=["framework", "reason", "vetoed_by", "roles"])
+    with staged_dir(out_dir) as tmp:
+        (tmp / "alternatives.json").write_text(json_text(alts.to_dict()), encoding="utf-8")
+        table.to_csv(tmp / "alternatives.csv", index=False)
+        with pd.ExcelWriter(tmp / "alternatives.xlsx", engine="openpyxl") as xw:
+            table.to_excel(xw, sheet_name="alternatives", index=False)
+            allocs.to_excel(xw, sheet_name="allocations", index=False)
+            unavailable.to_excel(xw, sheet_name="unavailable", index=False)
+    return [out_dir / f for f in ("alternatives.json", "alternatives.csv", "alternatives.xlsx")]

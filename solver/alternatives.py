@@ -1,0 +1,394 @@
+"""Alternative allocations: k-best, per framework, near-optimal and maximally different.
+
+HiGHS keeps no solution pool, so forcealloc builds one on the persistent model:
+
+* **k-best**: after each allocation a no-good cut excludes its pattern at the
+  chosen level (the w vector for ``nation-role``, the x vector for ``asset``)
+  and the same model is re-solved from the best known remaining allocation.
+  Every feasible allocation HiGHS meets along the way is kept (a callback), and
+  every dual bound it proves stays valid after further cuts, so when a kept
+  allocation is already within the gap of the last proven bound it is
+  certified without another search. Each alternative carries the bound that
+  proves it is the best remaining one at its level, to the same gap as the
+  optimum; with ``mip_gap = 0`` the ranking is exact.
+* **framework**: the best allocation with each framework fixed in turn; the
+  frameworks that yield nothing are explained (vetoed by whom, or which roles
+  fall short).
+* **near-optimal** (modelling to generate alternatives): each new allocation
+  keeps the objective within (1 + slack) of the optimum and maximises its
+  smallest Hamming distance (nation-role vector) to every allocation found so
+  far, with the sum of distances as a tie-break.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pyomo.environ as pyo
+
+from models.expr import linear
+from solver.diagnose import explain_framework
+from solver.instance import Instance
+from solver.solution import Solution, Status
+from solver.solve import Session, SolveOptions
+
+LEVELS = ("nation-role", "asset", "framework")
+
+
+@dataclass
+class Alternative:
+    rank: int
+    solution: Solution
+    distance: int  # to the optimum, at the chosen level
+    changes: dict
+    bound: float | None  # proven lower bound on any allocation not ranked above
+    certified_by: str = "search"  # "search" or "pool" (within the gap of an earlier bound)
+    min_distance: int | None = None  # near-optimal: to the closest earlier allocation
+
+
+@dataclass
+class Alternatives:
+    level: str
+    alternatives: list[Alternative]
+    unavailable: dict[str, dict] = field(default_factory=dict)
+    mip_gap: float = 0.0
+    note: str = ""
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def optimum(self) -> Solution | None:
+        return self.alternatives[0].solution if self.alternatives else None
+
+    def to_dict(self) -> dict:
+        return {
+            "level": self.level,
+            "mip_gap": self.mip_gap,
+            "ranking": self.note,
+            "alternatives": [
+                {
+                    "rank": a.rank,
+                    **{k: v for k, v in a.solution.to_dict().items() if k in (
+                        "status", "objective", "terms", "framework", "mip_gap", "allocation", "roles", "nations")},
+                    "bound": a.bound,
+                    "certified_by": a.certified_by,
+                    "distance": a.distance,
+                    **({"min_distance": a.min_distance} if a.min_distance is not None else {}),
+                    "changes": a.changes,
+                }
+                for a in self.alternatives
+            ],
+            "unavailable": self.unavailable,
+            "timings": self.timings,
+        }
+
+
+# --------------------------------------------------------------------------- patterns
+def pattern(sol: Solution, level: str) -> frozenset:
+    if level == "asset":
+        return frozenset(sol.assignments())
+    return frozenset(sol.nation_roles())
+
+
+def changes(base: Solution, alt: Solution) -> dict:
+    """What changed against the optimum, in planner terms."""
+    def by_role(sol: Solution) -> dict[str, dict[str, float]]:
+        g = sol.allocation.groupby(["role", "nation"])["contribution"].sum()
+        out: dict[str, dict[str, float]] = {}
+        for (r, n), v in g.items():
+            out.setdefault(r, {})[n] = float(v)
+        return out
+
+    a, b = by_role(base), by_role(alt)
+    roles = []
+    for r in sorted(set(a) | set(b)):
+        old, new = a.get(r, {}), b.get(r, {})
+        leave = [{"nation": n, "contribution": old[n]} for n in sorted(old) if n not in new]
+        join = [{"nation": n, "contribution": new[n]} for n in sorted(new) if n not in old]
+        changed = [{"nation": n, "from": old[n], "to": new[n]} for n in sorted(old) if n in new and abs(old[n] - new[n]) > 1e-9]
+        if leave or join or changed:
+            roles.append({"role": r, "leave": leave, "join": join, "change": changed})
+    na, nb = set(base.nations["nation"]), set(alt.nations["nation"])
+    deltas = {t: _delta(alt.terms.get(t), base.terms.get(t)) for t in base.terms}
+    deltas["objective"] = _delta(alt.objective, base.objective)
+    return {
+        "framework": None if base.framework == alt.framework else {"from": base.framework, "to": alt.framework},
+        "nations_join": sorted(nb - na),
+        "nations_leave": sorted(na - nb),
+        "roles": roles,
+        "deltas": deltas,
+    }
+
+
+def _delta(a, b):
+    return None if a is None or b is None else round(a - b, 9) + 0.0
+
+
+def describe(ch: dict) -> str:
+    """One line a planner reads: framework switch, who joins and leaves, roles changing hands."""
+    parts = []
+    if ch["framework"]:
+        parts.append(f"framework {ch['framework']['from']} -> {ch['framework']['to']}")
+    if ch["nations_join"]:
+        parts.append("join " + ", ".join(ch["nations_join"]))
+    if ch["nations_leave"]:
+        parts.append("leave " + ", ".join(ch["nations_leave"]))
+    for r in ch["roles"]:
+        left = ", ".join(f"{x['nation']} {x['contribution']:g}" for x in r["leave"])
+        came = ", ".join(f"{x['nation']} {x['contribution']:g}" for x in r["join"])
+        if left and came:
+            parts.append(f"{r['role']}: {left} replaced by {came}")
+        elif came:
+            parts.append(f"{r['role']}: + {came}")
+        elif left:
+            parts.append(f"{r['role']}: - {left}")
+        else:
+            parts.append(f"{r['role']}: " + ", ".join(f"{x['nation']} {x['from']:g}->{x['to']:g}" for x in r["change"]))
+    return "; ".join(parts) if parts else "same nation-role pattern"
+
+
+# --------------------------------------------------------------------------- the pool
+class _Pool:
+    """Every feasible column vector HiGHS reports, by objective."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.items: list[tuple[float, np.ndarray]] = []
+        session.highs.cbMipSolution.subscribe(self._seen)
+
+    def _seen(self, e) -> None:
+        x = np.array(e.data_out.mip_solution, dtype=float)
+        if len(x) == self.session.highs.getNumCol():
+            self.items.append((None, x))
+
+    def priced(self) -> list[tuple[float, np.ndarray]]:
+        """Objective of each kept vector, computed here: the callback's own value can
+        be the incumbent's rather than this solution's."""
+        if any(obj is None for obj, _ in self.items):
+            lp = self.session.highs.getLp()
+            cost, offset = np.asarray(lp.col_cost_), lp.offset_
+            self.items = [(float(cost @ x + offset) if obj is None else obj, x) for obj, x in self.items]
+        return self.items
+
+    def close(self) -> None:
+        self.session.highs.cbMipSolution.unsubscribe(self._seen)
+
+
+class _Cutter:
+    """No-good cuts on the w (nation-role) or x (asset) vector of a session."""
+
+    def __init__(self, session: Session, level: str):
+        self.s, self.level = session, level
+        m = session.model
+        if level == "asset":
+            self.keys = list(m.fa.keys)  # units are single assets here
+            self.vars = [m.assign[k] for k in self.keys]
+        else:
+            self.keys = list(m.fa.by_nation_role)
+            self.vars = [m.participates[k] for k in self.keys]
+        self.cols = np.array([session._vmap[id(v)] for v in self.vars], dtype=np.int64)
+        self.cuts: list = []
+
+    def vector(self, col: np.ndarray) -> np.ndarray:
+        return (np.rint(col[self.cols]) > 0).astype(np.int8)
+
+    def of_solution(self, sol: Solution) -> np.ndarray:
+        on = set(sol.assignments() if self.level == "asset" else sol.nation_roles())
+        if self.level == "asset":
+            unit_of = {a: k for k, members in self.s.data.units["members"].items() for a in members}
+            on = {(unit_of[a], r) for a, r in on}
+        return np.array([1 if k in on else 0 for k in self.keys], dtype=np.int8)
+
+    def exclude(self, v: np.ndarray) -> None:
+        """sum over ones (1 - v) + sum over zeros v >= 1."""
+        coefs = np.where(v > 0, -1.0, 1.0)
+        expr = linear(coefs.tolist(), self.vars, float(v.sum()))
+        self.cuts.append(self.s.add_constraint(expr >= 1, prefix="nogood"))
+
+    def allowed(self, v: np.ndarray, excluded: list[np.ndarray]) -> bool:
+        return not any(np.array_equal(v, e) for e in excluded)
+
+    def remove_all(self) -> None:
+        for c in self.cuts:
+            self.s.remove_constraint(c)
+        self.cuts = []
+
+
+def _within_gap(obj: float, bound: float, gap: float) -> bool:
+    return obj - bound <= gap * max(1.0, abs(obj)) + 1e-9
+
+
+# --------------------------------------------------------------------------- k-best
+def k_best(instance: Instance, k: int, level: str = "nation-role", within: float | None = None,
+           options: SolveOptions | None = None, session: Session | None = None) -> Alternatives:
+    """The k best allocations that differ at ``level`` (see the module docstring)."""
+    if level == "framework":
+        return per_framework(instance, options)
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    options = options or SolveOptions()
+    if level == "asset" and options.aggregate:
+        options = replace(options, aggregate=False)  # the x vector is per asset
+    t0 = time.perf_counter()
+    s = session or Session(instance, options)
+    pool = _Pool(s)
+    cutter = _Cutter(s, level)
+    found: list[Alternative] = []
+    excluded: list[np.ndarray] = []
+    bound = -np.inf
+    limit_con = None
+    cap = np.inf
+    gap = options.mip_gap
+    runs = 0
+    try:
+        first = s.solve()  # weighted objective (or lexicographic), with the greedy start
+        runs += 1
+        if not first.status.has_solution:
+            return Alternatives(level, [], mip_gap=gap, note=str(first.status))
+        bound = first.bound if first.bound is not None else first.objective
+        v = cutter.of_solution(first)
+        found.append(Alternative(1, first, 0, changes(first, first), bound))
+        excluded.append(v)
+        if within is not None:
+            cap = first.objective + within * max(1.0, abs(first.objective))
+            limit_con = s.add_constraint(s.model.objective.expr <= cap, prefix="pool_gap")
+        while len(found) < k:
+            cutter.exclude(excluded[-1])
+            cand = _best_allowed(pool, cutter, excluded, cap)
+            if cand is not None and _within_gap(cand[0], bound, gap):
+                run = s.run_from_columns(cand[1])
+                certified = "pool"
+                this_bound = bound
+            else:
+                run = s.run(start=cand[1] if cand is not None else None)
+                runs += 1
+                certified = "search"
+                if run.status == Status.INFEASIBLE:
+                    break
+                if not run.status.has_solution:
+                    break
+                this_bound = max(bound, run.bound if run.bound is not None else -np.inf)
+                bound = this_bound
+            sol = s.solution(run)
+            v = cutter.vector(run.columns)
+            excluded.append(v)
+            found.append(Alternative(len(found) + 1, sol, int(np.abs(v - excluded[0]).sum()),
+                                     changes(first, sol), this_bound, certified))
+    finally:
+        pool.close()
+        cutter.remove_all()
+        if limit_con is not None:
+            s.remove_constraint(limit_con)
+    found.sort(key=lambda a: (a.solution.objective, a.rank))
+    for i, a in enumerate(found, 1):
+        a.rank = i
+    note = ("exact" if gap == 0 else
+            f"exact up to the relative gap {gap:g}: allocations whose objectives differ by less may be out of order")
+    return Alternatives(level, found, mip_gap=gap, note=note,
+                        timings={"total_s": round(time.perf_counter() - t0, 4), "searches": runs,
+                                 "from_pool": sum(a.certified_by == "pool" for a in found[1:])})
+
+
+def _best_allowed(pool: _Pool, cutter: _Cutter, excluded: list[np.ndarray], cap: float = np.inf):
+    best = None
+    for obj, col in pool.priced():
+        if obj > cap or (best is not None and obj >= best[0]):
+            continue
+        if cutter.allowed(cutter.vector(col), excluded):
+            best = (obj, col)
+    return best
+
+
+# --------------------------------------------------------------------------- per framework
+def per_framework(instance: Instance, options: SolveOptions | None = None) -> Alternatives:
+    """The best allocation under each framework; the others explained."""
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    s = Session(instance, options)
+    m = s.model
+    found: list[Alternative] = []
+    unavailable: dict[str, dict] = {}
+    for f in s.data.frameworks:
+        if s.data.vetoes[f]:
+            unavailable[f] = {"reason": "vetoed", "vetoed_by": s.data.vetoes[f], "roles": []}
+            continue
+        others = [g for g in s.data.frameworks if g != f]
+        for g in others:
+            s.set_bounds(m.framework[g], ub=0)
+        s.set_bounds(m.framework[f], lb=1)
+        try:
+            sol = s.solve()
+        finally:
+            for g in others:
+                s.set_bounds(m.framework[g], ub=0 if s.data.vetoes[g] else 1)
+            s.set_bounds(m.framework[f], lb=0)
+        if sol.status.has_solution:
+            found.append(Alternative(0, sol, 0, {}, sol.bound))
+        else:
+            reasons = explain_framework(instance, s.data, options, f) if sol.status == Status.INFEASIBLE else []
+            unavailable[f] = {"reason": str(sol.status), "vetoed_by": [], "roles": reasons}
+    found.sort(key=lambda a: (a.solution.objective, a.solution.framework))
+    best = found[0].solution if found else None
+    for i, a in enumerate(found, 1):
+        a.rank = i
+        a.changes = changes(best, a.solution)
+        a.distance = len(pattern(best, "nation-role") ^ pattern(a.solution, "nation-role"))
+    return Alternatives("framework", found, unavailable, options.mip_gap,
+                        note="one allocation per framework, each optimal under its framework",
+                        timings={"total_s": round(time.perf_counter() - t0, 4)})
+
+
+# --------------------------------------------------------------------------- near-optimal
+def near_optimal(instance: Instance, slack: float = 0.05, count: int = 5,
+                 options: SolveOptions | None = None) -> Alternatives:
+    """Allocations within (1 + slack) of the optimum, each as different as possible."""
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    s = Session(instance, options)
+    m = s.model
+    first = s.solve()
+    if not first.status.has_solution:
+        return Alternatives("near-optimal", [], mip_gap=options.mip_gap, note=str(first.status))
+    cutter = _Cutter(s, "nation-role")
+    found_vecs = [cutter.of_solution(first)]
+    found = [Alternative(1, first, 0, changes(first, first), first.bound, min_distance=None)]
+    cap = first.objective + slack * max(1.0, abs(first.objective))
+    added = [s.add_constraint(m.objective.expr <= cap, prefix="mga_budget")]
+    m.mga_t = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, len(cutter.vars)))  # reaches HiGHS with its first row
+    total = np.zeros(len(cutter.vars))
+    const = 0.0
+    try:
+        for _ in range(count):
+            last = found_vecs[-1]
+            coefs = np.where(last > 0, -1.0, 1.0)  # distance(w, last) = coefs . w + |last|
+            added.append(s.add_constraint(
+                linear([*coefs.tolist(), -1.0], [*cutter.vars, m.mga_t], float(last.sum())) >= 0, prefix="mga_min"))
+            total += coefs
+            const += float(last.sum())
+            cutter.exclude(last)
+            eps = 1.0 / (len(found_vecs) * len(cutter.vars) + 1)  # the sum only breaks ties in t
+            s.set_objective(linear([-1.0, *(-eps * total).tolist()], [m.mga_t, *cutter.vars], -eps * const))
+            run = s.run()
+            if not run.status.has_solution:
+                break
+            v = cutter.vector(run.columns)
+            dmin = int(min(np.abs(v - w).sum() for w in found_vecs))
+            if dmin == 0:
+                break
+            sol = s.solution(run)
+            found_vecs.append(v)
+            found.append(Alternative(len(found) + 1, sol, int(np.abs(v - found_vecs[0]).sum()),
+                                     changes(first, sol), None, "search", dmin))
+    finally:
+        cutter.remove_all()
+        for c in added:
+            s.remove_constraint(c)
+        s.restore_objective()  # the variable leaves HiGHS with its last row
+        m.del_component(m.mga_t)
+    return Alternatives("near-optimal", found, mip_gap=options.mip_gap,
+                        note=f"each within {slack:.1%} of the optimum, maximising its distance to those found before",
+                        timings={"total_s": round(time.perf_counter() - t0, 4)})
+
+
+__all__ = ["LEVELS", "Alternative", "Alternatives", "describe", "k_best", "near_optimal", "per_framework"]
