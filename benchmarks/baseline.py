@@ -58,8 +58,11 @@ def compare(cases: dict[str, dict], ratios: dict[str, dict], baseline: dict) -> 
             if b is not None and v is not None:
                 rows.append(f"{name:<16}{m:<15}{b:>14.3f}{v:>14.3f}  (reported)")
     for name, r in sorted(ratios.items()):
-        ok = r["value"] >= r["floor"]
-        rows.append(f"{'ratio':<16}{name:<15}{r['floor']:>14.2f}{r['value']:>14.2f}  {'ok' if ok else 'BELOW FLOOR'}")
+        if "ceiling" in r:
+            ok, limit, word = r["value"] <= r["ceiling"], r["ceiling"], "ABOVE CEILING"
+        else:
+            ok, limit, word = r["value"] >= r["floor"], r["floor"], "BELOW FLOOR"
+        rows.append(f"{'ratio':<16}{name:<15}{limit:>14.2f}{r['value']:>14.2f}  {'ok' if ok else word}")
         if not ok:
-            failures.append(f"ratio {name} = {r['value']:.2f} below its floor {r['floor']:.2f} ({r['what']})")
+            failures.append(f"ratio {name} = {r['value']:.2f} {word.lower()} {limit:.2f} ({r['what']})")
     return rows, failures

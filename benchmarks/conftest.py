@@ -37,8 +37,14 @@ def record(name: str, metrics: dict) -> None:
     RESULTS[name] = metrics
 
 
-def ratio(name: str, value: float, floor: float, what: str) -> None:
-    RATIOS[name] = {"value": round(value, 3), "floor": floor, "what": what}
+def ratio(name: str, value: float, what: str, floor: float | None = None, ceiling: float | None = None) -> None:
+    """A machine-independent ratio measured within one run, gated by a floor or a ceiling."""
+    r = {"value": round(value, 3), "what": what}
+    if floor is not None:
+        r["floor"] = floor
+    if ceiling is not None:
+        r["ceiling"] = ceiling
+    RATIOS[name] = r
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -143,16 +143,25 @@ def approval_risk(inst: Instance) -> dict[str, float]:
     return out
 
 
-def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
-    """Per asset, everything the model sees of it: nation, must_deploy, frameworks
-    and every eligible (role, contribution, cost, footprint). Equal signatures
-    mean interchangeable assets, whatever their capability or ready day."""
-    p = pairs.sort_values(["asset", "role"])
-    cell = p["role"] + ":" + p["contribution"].map(repr) + ":" + p["cost"].map(repr) + ":" + p["footprint"].map(repr)
-    per_asset = cell.groupby(p["asset"].to_numpy(), sort=False).agg("|".join)
-    head = (assets["nation"] + "\x1f" + assets["must_deploy"].astype(str) + "\x1f"
-            + assets["frameworks"].map(";".join))
-    return head + "\x1f" + per_asset.reindex(assets.index).fillna("")
+def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Per asset, a code for everything the model sees of it: nation, must_deploy,
+    frameworks and every eligible (role, contribution, cost, footprint). Equal
+    codes mean interchangeable assets, whatever their capability or ready day.
+
+    Each distinct pair gets two fixed random 64-bit keys; an asset's signature
+    sums its pairs' keys (an order-free set hash, 128 bits, so distinct sets
+    collide with negligible probability) and is vectorised for 100,000 assets.
+    """
+    pair_code, _ = pd.factorize(pd.MultiIndex.from_frame(pairs[["role", "contribution", "cost", "footprint"]]))
+    rng = np.random.default_rng(20260101)
+    keys = rng.integers(0, 2**63, size=(max(pair_code.max() + 1, 1), 2), dtype=np.uint64) if len(pairs) else np.zeros((1, 2), np.uint64)
+    pos = assets.index.get_indexer(pairs["asset"])
+    h = np.zeros((len(assets), 2), dtype=np.uint64)
+    np.add.at(h, pos, keys[pair_code])
+    count = np.bincount(pos, minlength=len(assets))
+    head = pd.MultiIndex.from_arrays([assets["nation"], assets["must_deploy"],
+                                      assets["frameworks"].map(";".join), h[:, 0], h[:, 1], count])
+    return pd.factorize(head)[0]
 
 
 def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool) -> pd.DataFrame:
@@ -160,26 +169,28 @@ def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: b
     assets = inst.assets.copy()
     assets["frameworks"] = allowed
     assets = assets.sort_index()
-    if aggregate:
-        key = _signatures(assets, pairs)
-        first = assets.index.to_series().groupby(key.to_numpy(), sort=False).transform("first")
-    else:
-        first = assets.index.to_series()
-    assets["_first"] = first.to_numpy()
-    grouped = assets.groupby("_first", sort=True)
-    members = grouped.apply(lambda g: tuple(g.index), include_groups=False)
-    size = grouped.size()
-    names = [f if n == 1 else f"{f}_x{n}" for f, n in zip(size.index, size.to_numpy(), strict=True)]
-    rep = assets.loc[size.index]
+    group = _signatures(assets, pairs) if aggregate else np.arange(len(assets))
+    order = np.argsort(group, kind="stable")  # assets stay in name order within a unit
+    g_sorted = group[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+    names_sorted = assets.index.to_numpy()[order]
+    members = np.split(names_sorted, starts[1:])
+    first = np.array([m[0] for m in members], dtype=object)
+    size = np.array([len(m) for m in members])
+    by_first = np.argsort(first, kind="stable")  # units in the order of their first asset
+    members = [tuple(members[i]) for i in by_first]
+    first, size = first[by_first], size[by_first]
+    rep = assets.loc[first]
+    names = [f if n == 1 else f"{f}_x{n}" for f, n in zip(first, size, strict=True)]
     nfw = len(inst.frameworks)
     units = pd.DataFrame(
         {
             "nation": rep["nation"].to_numpy(),
-            "representative": size.index,
-            "size": size.to_numpy().astype(int),
+            "representative": first,
+            "size": size.astype(int),
             "must_deploy": rep["must_deploy"].to_numpy().astype(bool),
             "frameworks": rep["frameworks"].to_numpy(),
-            "members": members.reindex(size.index).to_numpy(),
+            "members": pd.Series(members, dtype=object).to_numpy(),
         },
         index=pd.Index(names, name="unit"),
     )
@@ -223,8 +234,8 @@ def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
     opt["enabler_only"] = inst.nations.loc[opt["nation"], "enabler_only"].to_numpy().astype(bool)
     # Constraint 4 with no framework left: the unit can never serve.
     opt = opt[units.loc[opt["unit"], "frameworks"].map(len).to_numpy() > 0]
-    opt["ub"] = _upper_bounds(inst, opt, units)
-    opt = opt[opt["ub"] > 0].sort_values(["unit", "role"]).reset_index(drop=True)
+    opt["ub"] = _upper_bounds(inst, opt, units)  # 0 keeps the variable, fixed at 0
+    opt = opt.sort_values(["unit", "role"]).reset_index(drop=True)
     return ModelData(
         instance=inst,
         frameworks=list(inst.frameworks.index),

@@ -237,7 +237,7 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     found: list[Alternative] = []
     excluded: list[np.ndarray] = []
     bound = -np.inf
-    limit_con = None
+    limit_con = floor_con = None
     cap = np.inf
     gap = options.mip_gap
     runs = 0
@@ -261,6 +261,12 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
                 certified = "pool"
                 this_bound = bound
             else:
+                # Every bound proven so far holds for the problem with more cuts: say so to
+                # HiGHS as a row, so a start within the gap of it ends the search at the root.
+                if floor_con is not None:
+                    s.remove_constraint(floor_con)
+                floor_con = s.add_constraint(s.model.objective.expr >= bound - 1e-9 * max(1.0, abs(bound)),
+                                             prefix="proven_bound")
                 run = s.run(start=cand[1] if cand is not None else None)
                 runs += 1
                 certified = "search"
@@ -278,8 +284,9 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     finally:
         pool.close()
         cutter.remove_all()
-        if limit_con is not None:
-            s.remove_constraint(limit_con)
+        for con in (limit_con, floor_con):
+            if con is not None:
+                s.remove_constraint(con)
     found.sort(key=lambda a: (a.solution.objective, a.rank))
     for i, a in enumerate(found, 1):
         a.rank = i

@@ -130,6 +130,7 @@ class Session:
     def run(self, time_limit: float | None = None, start: np.ndarray | None = None) -> Run:
         """Run HiGHS once on the model as it stands; optionally from a start allocation."""
         o = self.options
+        self.highs.clearSolver()  # every run starts as a fresh solve of the same model would
         if start is not None:
             self.set_start(start)
         tee = [o.log or sys.stderr] if o.verbose else False

@@ -1,8 +1,9 @@
 """Constraints 7, 9, 10 and 11: who takes part, how many, how much, at what cost.
 
-(7) linking, with U[k,r] the largest useful count of unit k in role r
-    (size, capacity, budget and enabler-share bounds; U = 1 for one asset):
-      assign_needs_participation[k,r]: x[k,r] <= U[k,r] w[n(k),r]
+(7) linking, for unit k of |k| assets (|k| = 1 for one asset):
+      assign_needs_participation[k,r]: x[k,r] <= |k| w[n(k),r]
+    (the tighter count bound U[k,r] is the variable's upper bound, so a what-if
+    that moves a capacity or budget changes a bound, not a coefficient)
       participation_needs_assign[n,r]: w[n,r] <= sum_{k of n} x[k,r]
       participation_needs_nation[n,r]: w[n,r] <= z[n]
       nation_needs_participation[n]:   z[n] <= sum_r w[n,r]
@@ -23,12 +24,12 @@ from models.expr import option_sum, option_vars, total
 
 def add_nations(m: pyo.ConcreteModel, data: ModelData) -> None:
     g, opt, nats = m.fa, data.options, data.nations
-    ub = opt["ub"].to_numpy()
     nation_of = opt["nation"].to_numpy()
 
+    size = data.units["size"]
+
     def assign_rule(_m, k, r):
-        i = _m.fa_pos[k, r]
-        return m.assign[k, r] - int(ub[i]) * m.participates[nation_of[i], r] <= 0
+        return m.assign[k, r] - int(size[k]) * m.participates[nation_of[_m.fa_pos[k, r]], r] <= 0
 
     m.fa_pos = {key: i for i, key in enumerate(g.keys)}
     m.assign_needs_participation = pyo.Constraint(g.keys, rule=assign_rule)
