@@ -198,7 +198,7 @@ def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: b
     return units
 
 
-def _upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     """Largest useful count of a unit in a role: size, capacity, budget, enabler share.
 
     Each bound is implied by a constraint of MODEL.md (6, 11, 12), so using it as
@@ -234,7 +234,7 @@ def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
     opt["enabler_only"] = inst.nations.loc[opt["nation"], "enabler_only"].to_numpy().astype(bool)
     # Constraint 4 with no framework left: the unit can never serve.
     opt = opt[units.loc[opt["unit"], "frameworks"].map(len).to_numpy() > 0]
-    opt["ub"] = _upper_bounds(inst, opt, units)  # 0 keeps the variable, fixed at 0
+    opt["ub"] = upper_bounds(inst, opt, units)  # 0 keeps the variable, fixed at 0
     opt = opt.sort_values(["unit", "role"]).reset_index(drop=True)
     return ModelData(
         instance=inst,

@@ -20,11 +20,12 @@ from rich.console import Console
 
 from solver import alternatives as alt
 from solver import api
+from solver import batch as batch_mod
 from solver.gap import GapFormatError, gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec
 from solver.generate import generate as generate_instance
 from solver.instance import InstanceError
-from solver.io import load_instance
+from solver.io import load_instance, read_raw
 from solver.io.writers import (
     json_text,
     write_alternatives,
@@ -32,10 +33,18 @@ from solver.io.writers import (
     write_solution,
     write_tables,
 )
-from solver.report import print_alternatives, print_issues, print_solution, status_exit_code
+from solver.report import (
+    print_alternatives,
+    print_batch,
+    print_issues,
+    print_solution,
+    status_exit_code,
+)
+from solver.scenarios import ScenarioError, read_scenarios
 from solver.schema import TERMS
 from solver.solution import Status
 from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.validate import validate as validate_raw
 
 EXIT_BAD_INPUT = 2
 
@@ -229,6 +238,70 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
         sys.exit(0)
     status = alts.note if alts.note in ("infeasible", "time_limit", "error") else "infeasible"
     sys.exit(status_exit_code(Status(status)))
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.argument("scenarios", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--sweep", type=click.Choice(["withdrawal", "veto", "consent", "requirement"]), multiple=True,
+              help="Generated scenarios: each nation with assets withdraws (withdrawal:<nation>); each member of "
+                   "the chosen framework's approval group vetoes it (veto:<nation>); each refusal, veto and caveat "
+                   "lifted (the price of that constraint); every requirement scaled by --factor.")
+@click.option("--factor", default="0.5:2.0:0.25", show_default=True, metavar="START:STOP:STEP",
+              help="Requirement factors for --sweep requirement.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="summary.csv, summary.parquet, scenarios/<name>/ and state/ (finished scenarios) go here.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: one per core].")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on a Dask distributed cluster instead.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@solve_options
+def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_progress, **kw) -> None:
+    """Solve INSTANCE and what-if SCENARIOS (a YAML file) and/or generated --sweep s.
+
+    Runs on a local process pool by default (each worker builds the base model
+    once and applies parameter-only scenarios to it), or on a Dask cluster with
+    --scheduler. Each result is written as it finishes; re-running the same
+    command skips what is already done. A failing scenario is recorded and the
+    batch goes on; a worker that dies is replaced and its scenario retried once.
+
+    \b
+    Exit codes: 0 every scenario solved (infeasible counts as an answer),
+    2 bad input, 5 some scenarios failed (see the error column), 130 interrupted
+    (finished results are kept).
+    """
+    try:
+        raw = read_raw(instance)
+        base_inst = validate_raw(raw.copy())
+    except InstanceError as exc:
+        bad_input(exc)
+    options = make_options(**kw)
+    found: list = []
+    if scenarios:
+        try:
+            found, base_path = read_scenarios(scenarios)
+        except ScenarioError as exc:
+            print_issues(exc.issues, err, f"[red]{len(exc.issues)} error(s)[/red] in the scenario file:")
+            sys.exit(EXIT_BAD_INPUT)
+        if base_path and Path(base_path) != Path(instance).resolve():
+            err.print(f"note: {scenarios} names base {base_path}; solving against {instance}")
+    for kind in sweep:
+        try:
+            found += batch_mod.sweep_scenarios(kind, raw, base_inst, options, factor)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--factor") from None
+    names = [s.name for s in found]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        err.print(f"[red]error[/red]: scenario names repeat: {', '.join(dup)}")
+        sys.exit(EXIT_BAD_INPUT)
+    result = batch_mod.run_with_progress(raw, found, out_dir, options, workers, scheduler, not no_progress, err)
+    table = result.table()
+    print_batch(table, out, consent="consent" in sweep)
+    out.print(f"{len(table)} results in {out_dir}/ ({result.skipped} already done, {len(result.failed)} failed)")
+    if result.interrupted:
+        err.print("interrupted: finished scenarios are kept; run the same command again to finish")
+        sys.exit(batch_mod.EXIT_INTERRUPTED)
+    sys.exit(batch_mod.EXIT_SCENARIO_FAILED if result.failed else 0)
 
 
 @main.command("import-gap")

@@ -91,6 +91,30 @@ def print_alternatives(alts, console: Console) -> None:
             console.print(f"  {f}: {u.get('reason')}: " + "; ".join(u.get("roles", [])))
 
 
+def print_batch(table, console: Console, consent: bool = False) -> None:
+    """Deltas against the base, and for a consent sweep the price of each constraint."""
+    t = Table(title="What-if results (delta against the base)", title_justify="left")
+    for c in ("scenario", "status", "objective", "delta", "framework", "nations", "shortfall", "path", "error"):
+        t.add_column(c, justify="right" if c in ("objective", "delta", "nations", "shortfall") else "left",
+                     overflow="fold", max_width=60 if c == "error" else None)
+    for r in table.itertuples(index=False):
+        def num(v):
+            return "-" if v is None or v != v else _num(v)
+        t.add_row(r.scenario, str(r.status), num(r.objective), num(r.delta) if r.scenario != "base" else "",
+                  str(r.framework) if r.framework == r.framework and r.framework else "-",
+                  num(r.nations), num(r.total_shortfall), str(r.path or ""), str(r.error or ""))
+    console.print(t)
+    if consent:
+        priced = table[table["scenario"] != "base"].assign(price=-table["delta"]).sort_values("price", ascending=False)
+        t = Table(title="Price of consent: what each political constraint costs the coalition", title_justify="left")
+        for c in ("constraint lifted", "price", "objective", "framework"):
+            t.add_column(c, justify="right" if c in ("price", "objective") else "left")
+        for r in priced.itertuples(index=False):
+            price = "-" if r.price != r.price else _num(r.price)
+            t.add_row(r.scenario, price, "-" if r.objective != r.objective else _num(r.objective), str(r.framework))
+        console.print(t)
+
+
 def print_issues(issues, console: Console, header: str) -> None:
     if not issues:
         return

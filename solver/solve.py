@@ -11,16 +11,18 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 import highspy
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 
 from models import ModelData, build_model, model_data
-from models.objective import weighted
+from models.eligibility import approval_risk, upper_bounds, vetoes
+from models.objective import term_expressions, weighted
 from solver.greedy import greedy_start
 from solver.instance import Instance
 from solver.solution import Solution, Status, allocation_table, evaluate
@@ -256,6 +258,51 @@ class Session:
         """Write the model with its domain names (LP or MPS by extension)."""
         self.model.write(str(path), io_options={"symbolic_solver_labels": True})
 
+    # ------------------------------------------------------------------ what-ifs
+    def retarget(self, inst: Instance) -> bool:
+        """Take over an instance that differs from the current one only in parameters
+        (requirements, capacities, budgets, shares, vetoes, probabilities, setup
+        costs, penalties, weights): update bounds, right-hand sides and costs of the
+        persistent model and return True. Return False, changing nothing, when the
+        structure differs and the model must be rebuilt."""
+        if not same_structure(self.instance, inst, self.model):
+            return False
+        m, old = self.model, self.data
+        data = replace(old, instance=inst, vetoes=vetoes(inst), risk=approval_risk(inst),
+                       options=old.options.copy())
+        data.options["ub"] = upper_bounds(inst, data.options, old.units)
+        roles, nats = inst.roles, inst.nations
+        for r in roles.index:
+            m.required[r] = float(roles.at[r, "requirement"])
+            m.min_nations_required[r] = int(roles.at[r, "min_nations"])
+            m.enabler_limit[r] = float(roles.at[r, "max_enabler_share"] * roles.at[r, "requirement"])
+            if r in m.capacity:
+                m.capacity_limit[r] = float(roles.at[r, "capacity"])
+        for n in nats.index:
+            m.share_limit[n] = float(nats.at[n, "max_share"])
+            if n in m.budget:
+                m.budget_limit[n] = float(nats.at[n, "budget"])
+        m.breadth_required = inst.settings.min_coalition_nations
+        changed = []
+        for f in data.frameworks:
+            ub = 0 if data.vetoes[f] else 1
+            if m.framework[f].ub != ub:
+                m.framework[f].setub(ub)
+                changed.append(m.framework[f])
+        new_ub, old_ub = data.options["ub"].to_numpy(), old.options["ub"].to_numpy()
+        for i in np.flatnonzero(new_ub != old_ub):
+            v = m.assign[m.fa.keys[i]]
+            v.setub(int(new_ub[i]))
+            changed.append(v)
+        if changed:
+            self.solver.update_variables(changed)
+        self.solver.update_parameters()
+        self.instance, self.data, m.fa_data = inst, data, data
+        for t, e in term_expressions(m, data).items():
+            getattr(m, f"term_{t}").set_value(e)
+        self.restore_objective()
+        return True
+
     # ------------------------------------------------------------------ results
     def solution(self, run: Run, weights: dict[str, float] | None = None) -> Solution:
         """A :class:`Solution` for a run, every figure recomputed from the allocation."""
@@ -338,6 +385,42 @@ class Session:
         sol = self.solution(run)
         sol.stages = info
         return sol
+
+
+def _equal(a: pd.DataFrame, b: pd.DataFrame, skip: set[str]) -> bool:
+    cols = [c for c in a.columns if c not in skip]
+    return a.index.equals(b.index) and a[cols].equals(b[cols])
+
+
+def same_structure(a: Instance, b: Instance, m: pyo.ConcreteModel) -> bool:
+    """Whether b can be solved on the model built for a by changing parameters only."""
+    param = {"requirement", "capacity", "min_nations", "max_enabler_share", "shortfall_penalty", "max_share",
+             "budget", "setup_cost"}
+    for name in ("nations", "frameworks", "roles", "assets", "capabilities", "suitability", "caveats", "links"):
+        if not _equal(getattr(a, name), getattr(b, name), param):
+            return False
+    refused = [set(map(tuple, t.loc[~t["contributes"], ["nation", "framework"]].to_numpy())) for t in (a.consent, b.consent)]
+    if refused[0] != refused[1]:
+        return False
+    ra, rb, na, nb = a.roles, b.roles, a.nations, b.nations
+    if not (ra["capacity"].isna().equals(rb["capacity"].isna()) and na["budget"].isna().equals(nb["budget"].isna())
+            and ra["shortfall_penalty"].isna().equals(rb["shortfall_penalty"].isna())):
+        return False
+    for r in rb.index[rb["requirement"] > 0]:
+        if r not in m.requirement or (pd.notna(rb.at[r, "shortfall_penalty"]) and r not in m.shortfall):
+            return False
+    if any(r not in m.multinationality for r in rb.index[rb["min_nations"] > 0]):
+        return False
+    shared = [n for n in nb.index[nb["max_share"] < 1] if n in m.fa.by_nation]
+    if shared and (not hasattr(m, "burden_share") or any(n not in m.burden_share for n in shared)):
+        return False
+    if b.settings.min_coalition_nations > 0 and not hasattr(m, "coalition_breadth"):
+        return False
+    links = b.links[b.links["kind"] == "requires_role"]
+    for n, t in links[["nation", "target"]].itertuples(index=False):
+        if n in m.fa.by_nation and rb.at[t, "requirement"] > 0 and (n, t) not in m.requires_role:
+            return False
+    return a.settings.gap == b.settings.gap
 
 
 def pd_codes(values, index) -> np.ndarray:

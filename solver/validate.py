@@ -47,6 +47,10 @@ CHECKS = {
 }
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
 class _Collector:
     def __init__(self) -> None:
         self.errors: list[Issue] = []
@@ -67,7 +71,7 @@ def _parse_column(df: pd.DataFrame, col: Column, source: str, out: _Collector) -
     rows = df[ROW]
     if col.required:
         for r in rows[blank]:
-            out.error(source, "a value (this column is required)", int(r), col.name, "")
+            out.error(source, "a value (this column is required)", _row(r), col.name, "")
     if col.kind in ("str", "enum"):
         s = raw.str.lower() if col.kind == "enum" else raw.copy()
         if col.default is not None:
@@ -78,7 +82,7 @@ def _parse_column(df: pd.DataFrame, col: Column, source: str, out: _Collector) -
         val = pd.Series(np.where(low.isin(TRUE), True, False), index=raw.index, dtype=object)
         bad = ~blank & ~low.isin(TRUE | FALSE)
         for r, v in zip(rows[bad], raw[bad], strict=True):
-            out.error(source, "true/false, yes/no or 1/0", int(r), col.name, v)
+            out.error(source, "true/false, yes/no or 1/0", _row(r), col.name, v)
         val[blank] = col.default
         return val.astype(bool)
     if col.kind in ("float", "int"):
@@ -88,7 +92,7 @@ def _parse_column(df: pd.DataFrame, col: Column, source: str, out: _Collector) -
             bad |= ~blank & np.isfinite(num) & (num != np.round(num))
         what = "a whole number" if col.kind == "int" else "a number"
         for r, v in zip(rows[bad], raw[bad], strict=True):
-            out.error(source, what, int(r), col.name, v)
+            out.error(source, what, _row(r), col.name, v)
         num[bad] = np.nan
         default = np.nan if col.default is None else float(col.default)
         num[blank] = default
@@ -127,17 +131,20 @@ def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out
 
 
 # --------------------------------------------------------------------------- values
+def _column_checks(col: Column, keys: dict[str, set]) -> list[pa.Check]:
+    checks = []
+    if col.check:
+        checks.append(CHECKS[col.check][0]())
+    if col.choices:
+        checks.append(pa.Check.isin(list(col.choices), error="one of " + ", ".join(col.choices)))
+    if col.ref and col.kind != "list":
+        checks.append(pa.Check.isin(sorted(keys[col.ref]), error=f"{_a(col.ref[:-1])} listed in the {col.ref} table"))
+    return checks
+
+
 def _schema(table: Table, keys: dict[str, set]) -> pa.DataFrameSchema:
-    columns = {}
-    for col in table.columns:
-        checks = []
-        if col.check:
-            checks.append(CHECKS[col.check][0]())
-        if col.choices:
-            checks.append(pa.Check.isin(list(col.choices), error="one of " + ", ".join(col.choices)))
-        if col.ref and col.kind != "list":
-            checks.append(pa.Check.isin(sorted(keys[col.ref]), error=f"a {col.ref[:-1]} listed in the {col.ref} table"))
-        columns[col.name] = pa.Column(checks=checks, nullable=True, required=True)
+    columns = {col.name: pa.Column(checks=_column_checks(col, keys), nullable=True, required=True)
+               for col in table.columns}
     return pa.DataFrameSchema(
         columns, unique=list(table.key), report_duplicates="all", strict=False
     )
@@ -150,7 +157,7 @@ def _check_values(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, source: 
         fc = exc.failure_cases
         for _, f in fc.iterrows():
             idx = f["index"]
-            row = int(typed.loc[idx, ROW]) if idx is not None and not _isna(idx) else None
+            row = _row(typed.loc[idx, ROW]) if idx is not None and not _isna(idx) else None
             if f["check"] == "multiple_fields_uniqueness":
                 key = ", ".join(f"{k}={typed.loc[idx, k]}" for k in table.key)
                 if f["column"] == table.key[0]:
@@ -163,11 +170,36 @@ def _check_values(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, source: 
             for r, items in zip(typed[ROW], typed[col.name], strict=True):
                 for item in items or ():
                     if item not in keys[col.ref]:
-                        out.error(source, f"'all' or a ';'-separated list of {col.ref} from the {col.ref} table", int(r), col.name, item)
+                        out.error(source, f"'all' or a ';'-separated list of {col.ref} from the {col.ref} table", _row(r), col.name, item)
 
 
 def _isna(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
+
+
+def _row(r) -> int | None:
+    """The file row of a cell; None for rows a scenario added."""
+    return None if r is None or _isna(r) else int(r)
+
+
+def parse_cells(table: str, column: str, cells: list[str], source: str) -> pd.Series:
+    """New values for one (non-key) column, parsed and checked exactly as the validator
+    does for files; raises InstanceError. Lets a what-if change a parameter without
+    validating the whole instance again."""
+    col = TABLES[table].column(column)
+    df = pd.DataFrame({column: cells, ROW: [None] * len(cells)})
+    out = _Collector()
+    typed = _parse_column(df, col, source, out)
+    if not out.errors:
+        try:
+            pa.DataFrameSchema({column: pa.Column(checks=_column_checks(col, {}), nullable=True)}).validate(
+                typed.to_frame(column), lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            for _, f in exc.failure_cases.iterrows():
+                out.error(source, str(f["check"]), None, column, cells[int(f["index"])])
+    if out.errors:
+        raise InstanceError(out.errors)
+    return typed
 
 
 # --------------------------------------------------------------------------- settings
@@ -225,6 +257,16 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     )
 
 
+def parse_settings(settings: dict, source: str) -> Settings:
+    """instance.yaml content checked as the validator does (raises InstanceError)."""
+    out = _Collector()
+    stub = RawInstance(tables={}, settings=settings, sources={}, settings_source=source)
+    parsed = _settings(stub, out)
+    if out.errors:
+        raise InstanceError(out.errors)
+    return parsed
+
+
 # --------------------------------------------------------------------------- main
 def validate(raw: RawInstance) -> Instance:
     """Validate raw tables; raise :class:`InstanceError` listing every error."""
@@ -237,7 +279,7 @@ def validate(raw: RawInstance) -> Instance:
         if df is None:
             typed[name] = None
             continue
-        t = pd.DataFrame({ROW: df[ROW].astype(int)}, index=df.index)
+        t = pd.DataFrame({ROW: df[ROW]}, index=df.index)
         for col in table.columns:
             t[col.name] = _parse_column(df, col, src, out)
         typed[name] = t[[*table.column_names, ROW]]
@@ -257,7 +299,7 @@ def validate(raw: RawInstance) -> Instance:
         for _, r in links.iterrows():
             ref = {"requires_nation": "nations", "requires_role": "roles"}.get(r["kind"])
             if ref and r["target"] is not None and r["target"] not in keys[ref]:
-                out.error(raw.sources["links"], f"a {ref[:-1]} listed in the {ref} table (kind {r['kind']})", int(r[ROW]), "target", r["target"])
+                out.error(raw.sources["links"], f"{_a(ref[:-1])} listed in the {ref} table (kind {r['kind']})", _row(r[ROW]), "target", r["target"])
     settings = _settings(raw, out)
     if out.errors:
         raise InstanceError(_sorted(raw, out.errors), _sorted(raw, out.warnings))
@@ -300,5 +342,5 @@ def _assemble(raw: RawInstance, typed: dict[str, pd.DataFrame], settings: Settin
     for n in nations.index[nations["coalition"]]:
         if n not in with_assets:
             out.warn(raw.sources["nations"], "an asset in the assets table for this coalition nation",
-                     int(row_of[n]), "nation", n)
+                     _row(row_of[n]), "nation", n)
     return Instance(settings=settings, source=raw.path, warnings=tuple(_sorted(raw, out.warnings)), **tables)

@@ -1,0 +1,377 @@
+"""Run what-if batches: a local process pool by default, a Dask cluster on request.
+
+The parent process plans the jobs (the base and one per scenario, each keyed by
+a hash of the base instance and the scenario), skips those already finished in
+``OUT/state``, hands the rest to workers and writes each result as it arrives
+(atomically), so an interrupted batch keeps what it finished and a re-run does
+only what is missing. Workers build the base model once and apply parametric
+scenarios to that persistent model; a scenario that changes the structure gets
+a model of its own. A scenario that fails (bad change, infeasible, solver
+error) is recorded and the batch goes on; a worker process that dies is
+replaced, and its scenario retried once before it is recorded as failed.
+
+Worker processes are started with ``spawn``: HiGHS can fail silently in a
+process forked after it ran (SOLVER-NOTES).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import re
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import pandas as pd
+
+from solver import scenarios as sw
+from solver.diagnose import explain_infeasible
+from solver.instance import Instance, InstanceError
+from solver.io.readers import RawInstance
+from solver.io.writers import atomic_write, json_text, write_solution
+from solver.scenarios import Scenario, base_digest, parametric_instance, scenario_instance
+from solver.solution import Solution, Status
+from solver.solve import Session, SolveOptions
+from solver.validate import validate
+
+SUMMARY_COLUMNS = ["scenario", "status", "objective", "cost", "shortfall", "approval_risk", "enabler_dependence",
+                   "framework", "nations", "nation_list", "total_shortfall", "delta", "solve_time_s", "path",
+                   "attempts", "error", "digest"]
+EXIT_SCENARIO_FAILED = 5
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class Job:
+    scenario: Scenario | None  # None: the base instance
+    digest: str
+    attempts: int = 0
+
+    @property
+    def name(self) -> str:
+        return "base" if self.scenario is None else self.scenario.name
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict]
+    out_dir: Path
+    skipped: int = 0
+    interrupted: bool = False
+    failed: list[str] = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        return summary_frame(self.rows)
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)
+
+
+# --------------------------------------------------------------------------- worker side
+_STATE: dict[str, tuple] = {}  # per process: base digest -> (raw, base instance, session)
+
+
+def _base_state(raw: RawInstance, base_digest: str, options: SolveOptions):
+    """The worker's base model, built once per process and base instance."""
+    if base_digest not in _STATE:
+        inst = validate(raw.copy())
+        _STATE.clear()
+        _STATE[base_digest] = (raw, inst, Session(inst, options))
+    return _STATE[base_digest]
+
+
+def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, options: SolveOptions) -> tuple[dict, Solution | None]:
+    """Solve the base or one scenario; never raises for the scenario's own faults."""
+    t0 = time.perf_counter()
+    name = "base" if scenario is None else scenario.name
+    row = {"scenario": name, "path": ""}
+    try:
+        raw, base, session = _base_state(raw, base_digest, options)
+        opts = replace(options, **(scenario.solver if scenario else {}))
+        if scenario is None:
+            inst, path = base, "persistent"
+        elif scenario.parametric:
+            inst = parametric_instance(base, scenario)
+            path = "persistent" if session.retarget(inst) else "rebuild"
+        else:
+            inst, path = scenario_instance(raw, scenario), "rebuild"
+        if path == "persistent":
+            session.options = opts
+            try:
+                sol = _solve_and_explain(session, inst, opts)
+            finally:  # back to the base for the next scenario
+                session.options = options
+                if scenario is not None:
+                    session.retarget(base)
+        else:
+            sol = _solve_and_explain(Session(inst, opts), inst, opts)
+        row.update(_row(sol), path=path)
+        if sol.status == Status.ERROR:
+            row["error"] = sol.solver.get("message") or "solver error"
+        return row, sol
+    except InstanceError as exc:
+        row.update(status="error", error="; ".join(str(i) for i in exc.issues))
+    except Exception as exc:  # a solver or program fault in one scenario must not end the batch
+        row.update(status="error", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        row["solve_time_s"] = round(time.perf_counter() - t0, 4)
+    return row, None
+
+
+def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions) -> Solution:
+    sol = session.solve()
+    if sol.status == Status.INFEASIBLE:
+        sol.diagnosis, sol.infeasibility = explain_infeasible(inst, session.data, opts)
+    return sol
+
+
+def _row(sol: Solution) -> dict:
+    return {
+        "status": str(sol.status), "objective": sol.objective,
+        **{t: sol.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
+        "framework": sol.framework, "nations": len(sol.nations),
+        "nation_list": ";".join(sol.nations["nation"]) if len(sol.nations) else "",
+        "total_shortfall": sol.total_shortfall if sol.status.has_solution else None, "error": "",
+    }
+
+
+def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions) -> None:
+    """A local worker: build the base model, then solve jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _base_state(raw, base_digest, options)
+    conn.send(("ready", os.getpid()))
+    while True:
+        kind, scenario = conn.recv()
+        if kind == "stop":
+            return
+        conn.send(("done", solve_job(raw, base_digest, scenario, options)))
+
+
+# --------------------------------------------------------------------------- parent side
+class _LocalPool:
+    """N spawned worker processes, one job each at a time, replaced when they die."""
+
+    def __init__(self, n: int, raw: RawInstance, digest: str, options: SolveOptions):
+        self.ctx = mp.get_context("spawn")
+        self.args = (raw, digest, options)
+        self.workers: list[dict] = [self._start() for _ in range(n)]
+
+    def _start(self) -> dict:
+        parent, child = self.ctx.Pipe()
+        p = self.ctx.Process(target=_worker_loop, args=(child, *self.args), daemon=True)
+        p.start()
+        child.close()
+        return {"proc": p, "conn": parent, "job": None, "ready": False}
+
+    def pids(self) -> list[int]:
+        return [w["proc"].pid for w in self.workers]
+
+    def run(self, jobs: list[Job], on_result: Callable, on_retry: Callable) -> None:
+        queue = list(jobs)
+        while queue or any(w["job"] for w in self.workers):
+            for w in self.workers:
+                if w["ready"] and w["job"] is None and queue:
+                    w["job"] = queue.pop(0)
+                    w["job"].attempts += 1
+                    w["conn"].send(("job", w["job"].scenario))
+            waitables = {w["conn"]: w for w in self.workers} | {w["proc"].sentinel: w for w in self.workers}
+            for ready in wait(list(waitables), timeout=1.0):
+                w = waitables[ready]
+                if ready is w["conn"]:
+                    try:
+                        kind, payload = w["conn"].recv()
+                    except (EOFError, OSError):
+                        continue  # the sentinel reports the death
+                    if kind == "ready":
+                        w["ready"] = True
+                    else:
+                        job, w["job"] = w["job"], None
+                        on_result(job, *payload)
+                elif not w["proc"].is_alive():
+                    job = w["job"]
+                    code = w["proc"].exitcode
+                    self.workers[self.workers.index(w)] = self._start()
+                    if job is not None:
+                        if job.attempts < 2:
+                            on_retry(job, code)
+                            queue.insert(0, job)
+                        else:
+                            on_result(job, {"scenario": job.name, "status": "error", "path": "",
+                                            "error": f"worker process died twice (exit code {code})"}, None)
+                    break  # the worker list changed: rebuild the wait set
+
+    def close(self) -> None:
+        for w in self.workers:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                w["conn"].send(("stop", None))
+        deadline = time.time() + 3
+        for w in self.workers:
+            w["proc"].join(max(0.0, deadline - time.time()))
+            if w["proc"].is_alive():
+                w["proc"].terminate()
+
+
+def _run_dask(address: str, jobs: list[Job], raw: RawInstance, digest: str, options: SolveOptions,
+              on_result: Callable) -> None:
+    from dask.distributed import Client, as_completed  # noqa: PLC0415 - optional, heavy
+
+    with Client(address) as client:
+        raw_f = client.scatter(raw, broadcast=True, hash=False)
+        futures = {client.submit(solve_job, raw_f, digest, j.scenario, options, pure=False,
+                                 key=f"forcealloc-{j.digest}-{time.time_ns()}"): j for j in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            job.attempts += 1
+            try:
+                row, sol = fut.result()
+            except Exception as exc:  # KilledWorker after the scheduler's allowed failures
+                row, sol = {"scenario": job.name, "status": "error", "path": "",
+                            "error": f"{type(exc).__name__}: {exc}"}, None
+            on_result(job, row, sol)
+
+
+def summary_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+    if len(df):
+        base = df.loc[df["scenario"] == "base", "objective"]
+        b = base.iloc[0] if len(base) else None
+        df["delta"] = df["objective"] - b if b is not None and pd.notna(b) else None
+        order = (df["scenario"] != "base").astype(int)
+        df = df.assign(_o=order).sort_values(["_o", "scenario"], kind="stable").drop(columns="_o")
+    return df.reset_index(drop=True)
+
+
+def write_summary(rows: list[dict], out_dir: Path) -> pd.DataFrame:
+    df = summary_frame(rows)
+    atomic_write(out_dir / "summary.csv", lambda p: df.to_csv(p, index=False))
+    atomic_write(out_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
+    return df
+
+
+def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out_dir: str | Path,
+              options: SolveOptions | None = None, workers: int | None = None, scheduler: str | None = None,
+              progress: Callable | None = None, on_pool: Callable | None = None) -> BatchResult:
+    """Solve the base and every scenario; results under ``out_dir`` as they finish."""
+    options = options or SolveOptions()
+    out_dir = Path(out_dir)
+    state = out_dir / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    jobs = [Job(None, _digest(base_digest, None, options))] + [
+        Job(s, _digest(base_digest, s, options)) for s in scenarios]
+    rows, todo, skipped = [], [], 0
+    for j in jobs:
+        done = state / f"{j.digest}.json"
+        if done.exists():
+            rows.append(json.loads(done.read_text()))
+            skipped += 1
+        else:
+            todo.append(j)
+    result = BatchResult(rows, out_dir, skipped)
+
+    def on_result(job: Job, row: dict, sol: Solution | None) -> None:
+        row = {**row, "digest": job.digest, "attempts": job.attempts}
+        if sol is not None:
+            write_solution(sol, out_dir / "scenarios" / safe_name(job.name))
+        atomic_write(state / f"{job.digest}.json", lambda p: p.write_text(json_text(_jsonable(row))))
+        rows.append(row)
+        if row.get("status") == "error":
+            result.failed.append(job.name)
+        if progress:
+            progress("done", row)
+
+    def on_retry(job: Job, code) -> None:
+        if progress:
+            progress("retry", {"scenario": job.name, "exit_code": code})
+
+    if progress:
+        progress("start", {"total": len(jobs), "todo": len(todo), "skipped": skipped})
+    try:
+        if todo and scheduler:
+            _run_dask(scheduler, todo, raw, base_digest, options, on_result)
+        elif todo:
+            n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+            pool = _LocalPool(n, raw, base_digest, options)
+            if on_pool:
+                on_pool(pool)
+            try:
+                pool.run(todo, on_result, on_retry)
+            finally:
+                pool.close()
+    except KeyboardInterrupt:
+        result.interrupted = True
+    write_summary(rows, out_dir)
+    return result
+
+
+def sweep_scenarios(kind: str, raw: RawInstance, base: Instance, options: SolveOptions, factor: str) -> list[Scenario]:
+    """Generated scenarios; the veto sweep first solves the base to know its framework."""
+    if kind == "withdrawal":
+        return sw.sweep_withdrawal(raw)
+    if kind == "consent":
+        return sw.sweep_consent(raw)
+    if kind == "requirement":
+        return sw.sweep_requirement(factor)
+    sol = Session(base, options).solve()
+    if not sol.status.has_solution:
+        return []
+    group = base.group_members(base.frameworks.at[sol.framework, "approval_group"])
+    return sw.sweep_veto(raw, sol.framework, group)
+
+
+def run_with_progress(raw: RawInstance, scenarios: list[Scenario], out_dir, options: SolveOptions,
+                      workers: int | None, scheduler: str | None, show: bool, console) -> BatchResult:
+    """run_batch with a rich progress bar (done, failed, remaining, ETA) on stderr."""
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    counts = {"done": 0, "failed": 0, "total": 0}
+    bar = Progress(TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                   console=console, disable=not show, transient=False)
+    task = None
+
+    def progress(event: str, info: dict) -> None:
+        nonlocal task
+        if event == "start":
+            counts["total"] = info["todo"]
+            task = bar.add_task("batch", total=info["todo"], status=f"({info['skipped']} already done)")
+            return
+        if event == "retry":
+            console.print(f"worker died (exit code {info['exit_code']}) on {info['scenario']}: retrying once")
+            return
+        counts["done"] += 1
+        counts["failed"] += info.get("status") == "error"
+        left = counts["total"] - counts["done"]
+        bar.update(task, advance=1, status=f"done {counts['done']} failed {counts['failed']} remaining {left}")
+
+    with bar:
+        return run_batch(raw, base_digest(raw), scenarios, out_dir, options, workers, scheduler, progress)
+
+
+def _digest(base: str, scenario: Scenario | None, options: SolveOptions) -> str:
+    opts = {k: v for k, v in asdict(options).items() if k not in ("verbose", "log")}
+    sc = scenario if scenario is not None else Scenario("base", [])
+    return sc.digest(json.dumps({"base": base, "options": opts}, sort_keys=True, default=str))
+
+
+def _jsonable(row: dict) -> dict:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, float) and v != v:
+            v = None
+        elif hasattr(v, "item"):
+            v = v.item()
+        out[k] = v
+    return out

@@ -1,0 +1,290 @@
+"""What-if batches: scenario files, sweeps, local pool, Dask, faults and restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from solver.cli import main
+from solver.io import read_raw
+from solver.io.writers import write_tables
+from solver.scenarios import (
+    Scenario,
+    ScenarioError,
+    apply_changes,
+    read_scenarios,
+    sweep_consent,
+    sweep_withdrawal,
+)
+
+FORCEALLOC = [sys.executable, "-m", "solver"]
+COMPARE = ["scenario", "status", "objective", "cost", "shortfall", "approval_risk", "enabler_dependence",
+           "framework", "nations", "nation_list", "total_shortfall", "delta", "error"]
+
+
+def _summary(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "summary.csv").sort_values("scenario").reset_index(drop=True)
+
+
+def _cli(*args, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([*FORCEALLOC, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def scenario_file(bundled) -> Path:
+    return bundled / "scenarios.yaml"
+
+
+def test_scenario_file_errors_are_named_with_line(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text(
+        "scenarios:\n"
+        "  - name: a\n"
+        "    changes:\n"
+        "      - explode: {table: assets}\n"          # line 4: unknown kind
+        "  - name: b\n"
+        "    extends: nowhere\n"                      # line 5: unknown extends
+        "    changes:\n"
+        "      - set: {table: roles, key: land, column: strenght, value: 3}\n"  # line 8: unknown column
+        "  - name: a\n"                               # line 9: duplicate
+        "    changes: []\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_scenarios(bad)
+    text = [str(i) for i in exc.value.issues]
+    assert any("line 4" in t and "explode" in t for t in text)
+    assert any("line 5" in t and "nowhere" in t for t in text)
+    assert any("line 8" in t and "strenght" in t for t in text)
+    assert any("line 9" in t and "unique" in t for t in text)
+    r = CliRunner().invoke(main, ["batch", "instances/assurance-force", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_bundled_scenarios_answer_the_questions(scenario_file, tmp_path):
+    out = tmp_path / "out"
+    r = _cli("batch", scenario_file.parent, scenario_file, "--out", out, "--mip-gap", "0", "--no-progress")
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = _summary(out).set_index("scenario")
+    assert set(s.index) >= {"base", "no-us-backstop", "hungary-blocks-nato", "italy-pulls-out", "land-plus-half"}
+    assert s.at["hungary-blocks-nato", "framework"] != "nato"  # a veto closes NATO
+    assert s.at["land-plus-half", "delta"] > 0
+    assert s.at["no-us-backstop", "delta"] > 0
+    assert (out / "summary.parquet").exists()
+    assert pd.read_parquet(out / "summary.parquet").shape[0] == len(s)
+    for name in s.index:
+        assert (out / "scenarios" / name.replace(":", "_") / "solution.json").exists()
+
+
+def test_summary_equals_single_solves(scenario_file, tmp_path):
+    """Every scenario's result is what `forcealloc solve` gives on its modified instance."""
+    out = tmp_path / "out"
+    r = _cli("batch", scenario_file.parent, scenario_file, "--out", out, "--mip-gap", "0", "--no-progress",
+             "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    summary = _summary(out).set_index("scenario")
+    raw = read_raw(scenario_file.parent)
+    scenarios, _ = read_scenarios(scenario_file)
+    for sc in [Scenario("base", []), *scenarios]:
+        changed = apply_changes(raw, sc)
+        inst_dir = tmp_path / "single" / sc.name
+        tables = {k: v.drop(columns="_row") for k, v in changed.tables.items()}
+        write_tables(tables, changed.settings, inst_dir)
+        one = _cli("solve", inst_dir, "--mip-gap", "0", "--json")
+        doc = json.loads(one.stdout)
+        row = summary.loc[sc.name]
+        assert row["status"] == doc["status"], sc.name
+        assert row["objective"] == pytest.approx(doc["objective"], abs=1e-6), sc.name
+        assert row["framework"] == doc["framework"], sc.name
+        assert row["nation_list"] == ";".join(n["nation"] for n in doc["nations"]), sc.name
+
+
+def test_withdrawal_semantics(bundled):
+    raw = read_raw(bundled)
+    changed = apply_changes(raw, Scenario("w", [{"withdraw": "GBR"}]))
+    t = changed.tables
+    assert not (t["assets"]["nation"] == "GBR").any()
+    assert not t["suitability"]["asset"].str.startswith("GBR-").any()
+    assert not (t["links"]["nation"] == "GBR").any()
+    assert (t["links"]["target"] == "GBR").any()  # NLD still requires GBR: it can no longer take part
+    assert (t["nations"]["nation"] == "GBR").any()  # GBR keeps its vote
+    names = [s.name for s in sweep_withdrawal(raw)]
+    assert "withdrawal:GBR" in names and "withdrawal:RUS" not in names
+
+
+def test_consent_sweep_prices_equal_single_solves(bundled, tmp_path):
+    out = tmp_path / "out"
+    r = _cli("batch", bundled, "--sweep", "consent", "--out", out, "--mip-gap", "0", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    assert "Price of consent" in r.stdout
+    s = _summary(out).set_index("scenario")
+    raw = read_raw(bundled)
+    base = json.loads(_cli("solve", bundled, "--mip-gap", "0", "--json").stdout)["objective"]
+    lifted = sweep_consent(raw)
+    assert len(lifted) == len(s) - 1
+    for sc in lifted[:6]:  # a sample of single solves (each is a full CLI run)
+        changed = apply_changes(raw, sc)
+        d = tmp_path / "single" / sc.name.replace(":", "_")
+        write_tables({k: v.drop(columns="_row") for k, v in changed.tables.items()}, changed.settings, d)
+        one = json.loads(_cli("solve", d, "--mip-gap", "0", "--json").stdout)
+        if one["objective"] is None:
+            assert pd.isna(s.at[sc.name, "objective"])
+        else:
+            assert s.at[sc.name, "delta"] == pytest.approx(one["objective"] - base, abs=1e-6)
+
+
+def test_requirement_and_veto_sweeps(bundled, tmp_path):
+    out = tmp_path / "out"
+    r = _cli("batch", bundled, "--sweep", "requirement", "--factor", "0.5:1.25:0.25", "--sweep", "veto",
+             "--out", out, "--no-progress")
+    assert r.returncode == 0, r.stderr
+    s = _summary(out).set_index("scenario")
+    assert {"requirement:x0.5", "requirement:x0.75", "requirement:x1", "requirement:x1.25"} <= set(s.index)
+    assert s.at["requirement:x0.5", "objective"] < s.at["requirement:x0.75", "objective"] < s.at["base", "objective"]
+    assert s.at["requirement:x1", "objective"] == pytest.approx(s.at["base", "objective"])
+    assert s.at["requirement:x1.25", "status"] == "infeasible" or s.at["requirement:x1.25", "delta"] > 0
+    vetoes = [n for n in s.index if n.startswith("veto:")]
+    assert "veto:USA" in vetoes and "veto:FRA" in vetoes  # NATO members, the base framework's group
+    assert all(s.at[n, "framework"] != "nato" for n in vetoes if s.at[n, "status"] == "optimal")
+
+
+def test_failing_scenario_is_recorded_and_batch_goes_on(bundled, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("scenarios:\n"
+                 "  - name: ok\n    changes:\n      - set: {table: roles, key: land, column: requirement, value: 100}\n"
+                 "  - name: bad-key\n    changes:\n      - set: {table: roles, key: space, column: requirement, value: 1}\n"
+                 "  - name: bad-value\n    changes:\n      - set: {table: nations, key: FRA, column: max_share, value: 3}\n"
+                 "  - name: impossible\n    changes:\n      - set: {table: roles, key: land, column: requirement, value: 5000}\n")
+    out = tmp_path / "out"
+    r = _cli("batch", bundled, f, "--out", out, "--no-progress")
+    assert r.returncode == 5
+    s = _summary(out).set_index("scenario")
+    assert s.at["ok", "status"] == "optimal"
+    assert s.at["bad-key", "status"] == "error" and "space" in s.at["bad-key", "error"]
+    assert "line 10" in s.at["bad-value", "error"] and "(0, 1]" in s.at["bad-value", "error"]
+    assert s.at["impossible", "status"] == "infeasible"
+    doc = json.loads((out / "scenarios" / "impossible" / "solution.json").read_text())
+    assert any("land" in line for line in doc["diagnosis"])
+
+
+def _slow_batch(tmp_path, n=24) -> tuple[Path, Path]:
+    """A batch whose scenarios each take a moment: generated S instance, requirement sweep."""
+    inst = tmp_path / "S"
+    assert _cli("generate", "--size", "S", "--seed", "3", inst).returncode == 0
+    f = tmp_path / "s.yaml"
+    lines = ["scenarios:"]
+    for i in range(n):
+        lines += [f"  - name: s{i:02d}", "    changes:",
+                  f"      - scale: {{table: roles, column: requirement, factor: {0.6 + 0.02 * i:.2f}}}",
+                  f"      - set: {{table: nations, key: N{i % 10 + 3:03d}, column: budget, value: 1}}"]  # structural: rebuild
+    f.write_text("\n".join(lines) + "\n")
+    return inst, f
+
+
+def test_killing_a_worker_loses_no_scenario(tmp_path):
+    import psutil
+
+    inst, f = _slow_batch(tmp_path)
+    out = tmp_path / "out"
+    p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "2", "--no-progress"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    deadline = time.time() + 120
+    while time.time() < deadline and killed is None:
+        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
+        kids = [c for c in psutil.Process(p.pid).children(recursive=True)
+                if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+        if done >= 3 and kids:
+            kids[0].kill()
+            killed = kids[0].pid
+        time.sleep(0.05)
+    stdout, stderr = p.communicate(timeout=600)
+    assert killed is not None, "no worker to kill"
+    assert p.returncode in (0, 5), stderr
+    s = _summary(out)
+    assert len(s) == 25 and s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
+    assert "retrying once" in stderr
+
+
+def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
+    inst, f = _slow_batch(tmp_path)
+    out = tmp_path / "out"
+    p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "1", "--no-progress"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if (out / "state").exists() and len(list((out / "state").glob("*.json"))) >= 4:
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 130, stderr
+    first = _summary(out)
+    assert 4 <= len(first) < 25
+    r = _cli("batch", inst, f, "--out", out, "--workers", "1", "--no-progress")
+    assert r.returncode in (0, 5), r.stderr
+    assert f"({len(first)} already done" in r.stdout
+    assert len(_summary(out)) == 25
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A real scheduler and two single-threaded workers on loopback, as the README starts them."""
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    bindir = Path(sys.executable).parent
+    procs = [subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    time.sleep(1.0)
+    for _ in range(2):
+        procs.append(subprocess.Popen([str(bindir / "dask"), "worker", addr, "--nthreads", "1", "--no-dashboard"],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from dask.distributed import Client
+
+    with Client(addr, timeout=60) as c:
+        c.wait_for_workers(2, timeout=60)
+    yield addr
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        p.wait(timeout=30)
+
+
+@pytest.mark.dask
+def test_dask_cluster_gives_the_local_summary(dask_cluster, scenario_file, tmp_path):
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    r1 = _cli("batch", scenario_file.parent, scenario_file, "--sweep", "withdrawal", "--out", local,
+              "--mip-gap", "0", "--no-progress")
+    r2 = _cli("batch", scenario_file.parent, scenario_file, "--sweep", "withdrawal", "--out", remote,
+              "--mip-gap", "0", "--no-progress", "--scheduler", dask_cluster)
+    assert r1.returncode == r2.returncode, r2.stderr
+    a, b = _summary(local)[COMPARE], _summary(remote)[COMPARE]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_rerun_after_partial_output_dir_is_safe(bundled, tmp_path):
+    out = tmp_path / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    f = tmp_path / "s.yaml"
+    f.write_text("scenarios:\n  - name: a\n    changes:\n      - objective: {approval_risk: 0}\n")
+    assert _cli("batch", bundled, f, "--out", out, "--no-progress").returncode == 0
+    (out / "summary.csv").unlink()
+    r = _cli("batch", bundled, f, "--out", out, "--no-progress")
+    assert r.returncode == 0 and "(2 already done" in r.stdout
+    assert len(_summary(out)) == 2
