@@ -123,3 +123,115 @@ def test_ten_alternatives(benchmark, name):
     record(f"alternatives-{name}", {**m, "tier": case.tier})
     assert m["found"] == 10
     ratio(f"alternatives_{name}", m["ratio"], "ten nation-role alternatives / one optimal solve", ceiling=5.0)
+
+
+# --------------------------------------------------------------------------- what-if batches
+def _parametric_scenarios(raw, n: int):
+    """n parameter-only what-ifs: requirement scalings per role, vetoes, shares, weights."""
+    from solver.scenarios import Scenario
+
+    roles = list(raw.tables["roles"]["role"])
+    nat_table = raw.tables["nations"]
+    shares = [float(v) if v else 1.0 for v in nat_table["max_share"]]
+    nations = [x for x, v in zip(nat_table["nation"], shares, strict=True)  # a burden share the model has
+               if v < 1 and x in set(raw.tables["assets"]["nation"])] or list(nat_table["nation"][:1])
+    out = []
+    i = 0
+    while len(out) < n:
+        r, k = roles[i % len(roles)], i // len(roles)
+        out.append(Scenario(f"req:{r}:{k}", [{"scale": {"table": "roles", "column": "requirement",
+                                                         "factor": 0.8 + 0.05 * (k % 7), "where": {"role": r}}}]))
+        if len(out) < n:
+            nat = nations[i % len(nations)]
+            out.append(Scenario(f"share:{nat}:{k}", [{"set": {"table": "nations", "key": nat, "column": "max_share",
+                                                              "value": 0.2 + 0.05 * (k % 5)}}]))
+        if len(out) < n:
+            out.append(Scenario(f"risk:{i}", [{"objective": {"approval_risk": 10.0 * i}}]))
+        i += 1
+    return out[:n]
+
+
+def _persistent_vs_rebuild(path, n: int) -> dict:
+    from solver.io import read_raw
+    from solver.scenarios import apply_changes, parametric_instance
+    from solver.validate import validate
+
+    raw = read_raw(path)
+    base = validate(raw.copy())
+    scenarios = _parametric_scenarios(raw, n)
+    session = Session(base)
+    session.solve()
+    t0 = time.perf_counter()
+    persistent = []
+    for sc in scenarios:
+        inst = parametric_instance(base, sc)
+        assert session.retarget(inst)
+        persistent.append(session.solve().objective)
+    t1 = time.perf_counter()
+    rebuilt = []
+    for sc in scenarios:
+        inst = validate(apply_changes(read_raw(path), sc))  # from the files, as a fresh solve would
+        rebuilt.append(Session(inst).solve().objective)
+    t2 = time.perf_counter()
+    assert persistent == pytest.approx(rebuilt, rel=1e-4)
+    return {"scenarios": n, "persistent_s": t1 - t0, "rebuild_s": t2 - t1,
+            "persistent_per_scenario_s": (t1 - t0) / n, "rebuild_per_scenario_s": (t2 - t1) / n,
+            "speedup": (t2 - t1) / (t1 - t0)}
+
+
+@pytest.mark.tier("quick")
+def test_batch_persistent_vs_rebuild(benchmark):
+    """100 scenarios of the bundled instance: persistent updates against rebuilding from files."""
+    benchmark.group = "batch"
+    m = benchmark.pedantic(_persistent_vs_rebuild, args=(BY_NAME["bundled"].path(), 100), rounds=1, iterations=1)
+    benchmark.extra_info.update(m)
+    record("batch-persistent-bundled", {**m, "tier": "quick"})
+    ratio("persistent_over_rebuild", m["speedup"], "rebuild-from-files time / persistent-update time per scenario",
+          floor=3.0)
+
+
+def _throughput(path, scenarios, workers: int, out) -> float:
+    from solver.batch import run_batch
+    from solver.io import read_raw
+    from solver.scenarios import base_digest
+
+    raw = read_raw(path)
+    t0 = time.perf_counter()
+    res = run_batch(raw, base_digest(raw), scenarios, out, workers=workers)
+    dt = time.perf_counter() - t0
+    assert not res.failed
+    return (len(scenarios) + 1) / dt
+
+
+@pytest.mark.tier("quick")
+def test_batch_two_workers(benchmark, tmp_path):
+    """Scenarios per second with one and with two local workers (the same 100 S scenarios)."""
+    from solver.io import read_raw
+
+    path = BY_NAME["S"].path()
+    scenarios = _parametric_scenarios(read_raw(path), 100)
+    benchmark.group = "batch"
+
+    def both():
+        one = _throughput(path, scenarios, 1, tmp_path / "one")
+        two = _throughput(path, scenarios, 2, tmp_path / "two")
+        return {"one_worker_per_s": one, "two_workers_per_s": two, "speedup": two / one}
+
+    m = benchmark.pedantic(both, rounds=1, iterations=1)
+    benchmark.extra_info.update(m)
+    record("batch-workers-S", {**m, "tier": "quick"})
+    ratio("two_workers", m["speedup"], "scenarios/s with two local workers / with one (2 cores)", floor=1.7)
+
+
+@pytest.mark.parametrize("name", [pytest.param("bundled", marks=pytest.mark.tier("quick")),
+                                  pytest.param("M", marks=pytest.mark.tier("full"))])
+def test_batch_twenty_scenarios(benchmark, name, tmp_path):
+    """A 20-scenario what-if batch end to end (two workers): scenarios per second."""
+    from solver.io import read_raw
+
+    path = BY_NAME[name].path()
+    scenarios = _parametric_scenarios(read_raw(path), 20)
+    benchmark.group = "batch"
+    per_s = benchmark.pedantic(_throughput, args=(path, scenarios, 2, tmp_path / "o"), rounds=1, iterations=1)
+    benchmark.extra_info["scenarios_per_s"] = per_s
+    record(f"batch-20-{name}", {"scenarios_per_s": per_s, "tier": BY_NAME[name].tier if name != "M" else "full"})

@@ -132,13 +132,11 @@ def vetoes(inst: Instance) -> dict[str, list[str]]:
 
 def approval_risk(inst: Instance) -> dict[str, float]:
     """risk(f) = - sum over f's approval group of ln approval_probability(n, f)."""
-    prob = inst.consent.set_index(["nation", "framework"])["approval_probability"]
+    c = inst.consent
+    prob = dict(zip(zip(c["nation"], c["framework"], strict=True), c["approval_probability"], strict=True))
     out = {}
     for f, group in inst.frameworks["approval_group"].items():
-        risk = 0.0
-        for n in inst.group_members(group):
-            p = prob.get((n, f), 1.0)
-            risk -= math.log(p)
+        risk = -sum(math.log(prob.get((n, f), 1.0)) for n in inst.group_members(group))
         out[f] = risk + 0.0  # no -0.0
     return out
 

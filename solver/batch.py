@@ -96,20 +96,19 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
         raw, base, session = _base_state(raw, base_digest, options)
         opts = replace(options, **(scenario.solver if scenario else {}))
         if scenario is None:
-            inst, path = base, "persistent"
+            inst = base
+            path = "persistent" if session.retarget(base) else "rebuild"
         elif scenario.parametric:
             inst = parametric_instance(base, scenario)
             path = "persistent" if session.retarget(inst) else "rebuild"
         else:
             inst, path = scenario_instance(raw, scenario), "rebuild"
-        if path == "persistent":
+        if path == "persistent":  # the session stays on this scenario: the next one retargets it
             session.options = opts
             try:
                 sol = _solve_and_explain(session, inst, opts)
-            finally:  # back to the base for the next scenario
+            finally:
                 session.options = options
-                if scenario is not None:
-                    session.retarget(base)
         else:
             sol = _solve_and_explain(Session(inst, opts), inst, opts)
         row.update(_row(sol), path=path)

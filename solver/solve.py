@@ -29,6 +29,7 @@ from solver.solution import Solution, Status, allocation_table, evaluate
 
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
+WARM_START_MIN_OPTIONS = 2_000  # below this many assignment variables the greedy start does not pay
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,8 @@ class Session:
             return self.solve_lexicographic(tuple(stages), s.lex_tolerance if o.lex_tolerance is None else o.lex_tolerance)
         t0 = time.perf_counter()
         open_ = [f for f in self.data.frameworks if self.model.framework[f].ub != 0]
-        start = greedy_start(self.data, open_) if o.warm_start else None
+        big = len(self.data.options) >= WARM_START_MIN_OPTIONS  # small models: HiGHS is quicker alone
+        start = greedy_start(self.data, open_) if o.warm_start and big else None
         self.timings["greedy_s"] = time.perf_counter() - t0
         return self.solution(self.run(start=start))
 
@@ -388,6 +390,8 @@ class Session:
 
 
 def _equal(a: pd.DataFrame, b: pd.DataFrame, skip: set[str]) -> bool:
+    if a is b:  # what-ifs share the tables they do not change
+        return True
     cols = [c for c in a.columns if c not in skip]
     return a.index.equals(b.index) and a[cols].equals(b[cols])
 
@@ -399,9 +403,11 @@ def same_structure(a: Instance, b: Instance, m: pyo.ConcreteModel) -> bool:
     for name in ("nations", "frameworks", "roles", "assets", "capabilities", "suitability", "caveats", "links"):
         if not _equal(getattr(a, name), getattr(b, name), param):
             return False
-    refused = [set(map(tuple, t.loc[~t["contributes"], ["nation", "framework"]].to_numpy())) for t in (a.consent, b.consent)]
-    if refused[0] != refused[1]:
-        return False
+    if a.consent is not b.consent:
+        refused = [set(map(tuple, t.loc[~t["contributes"], ["nation", "framework"]].to_numpy()))
+                   for t in (a.consent, b.consent)]
+        if refused[0] != refused[1]:
+            return False
     ra, rb, na, nb = a.roles, b.roles, a.nations, b.nations
     if not (ra["capacity"].isna().equals(rb["capacity"].isna()) and na["budget"].isna().equals(nb["budget"].isna())
             and ra["shortfall_penalty"].isna().equals(rb["shortfall_penalty"].isna())):
