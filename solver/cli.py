@@ -359,6 +359,29 @@ def generate(out_dir, size, nations, assets, roles, seed) -> None:
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Also the full cases: L, naive M, more seeds, ten alternatives of M.")
+@click.option("--xl", is_flag=True, help="Also the 100,000-asset XL case.")
+@click.option("--update-baseline", is_flag=True, help="Write benchmarks/baseline.json from this run (on purpose).")
+def bench(full, xl, update_baseline) -> None:
+    """Run the benchmark suite of a source checkout (pytest-benchmark).
+
+    Without options: the quick subset CI runs (bundled, S, M, GAP, alternatives,
+    batches), compared with benchmarks/baseline.json: it fails when model size,
+    B&B nodes or LP iterations grow beyond their margins or a ratio measured in
+    the run falls below its floor. Times are reported, not gated.
+    """
+    import pytest  # noqa: PLC0415 - a test dependency, only needed here
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "test_benchmarks.py").exists():
+        err.print("[red]error[/red]: forcealloc bench runs from a source checkout (benchmarks/ not found)")
+        sys.exit(EXIT_BAD_INPUT)
+    args = [str(root / "benchmarks"), "-q", "-p", "no:cacheprovider", f"--rootdir={root}"]
+    args += ["--full"] * full + ["--xl"] * xl + ["--update-baseline"] * update_baseline
+    sys.exit(int(pytest.main(args)))
+
+
+@main.command()
 @click.argument("source", type=click.Path())
 @click.argument("dest", type=click.Path())
 def convert(source, dest) -> None:
