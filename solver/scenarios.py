@@ -34,7 +34,7 @@ import yaml
 
 from solver.instance import Instance, InstanceError, Issue, Settings
 from solver.io.readers import ROW, RawInstance
-from solver.schema import OBJECTIVE_KEYS, TABLES
+from solver.schema import OBJECTIVE_KEYS, TABLES, cell_text
 from solver.validate import parse_cells, parse_settings, validate
 
 KINDS = ("set", "remove", "withdraw", "add", "scale", "objective", "settings", "solver")
@@ -213,18 +213,6 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
 
 
 # --------------------------------------------------------------------------- applying
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (list, tuple)):
-        return ";".join(map(str, v))
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _key_mask(df: pd.DataFrame, table: str, key) -> pd.Series:
     cols = TABLES[table].key
     values = key if isinstance(key, list) else [key]
@@ -232,7 +220,7 @@ def _key_mask(df: pd.DataFrame, table: str, key) -> pd.Series:
         raise ValueError(f"a key of {len(cols)} value(s) ({', '.join(cols)}) for {table}, got {key!r}")
     mask = pd.Series(True, index=df.index)
     for c, v in zip(cols, values, strict=True):
-        mask &= df[c] == _cell(v)
+        mask &= df[c] == cell_text(v)
     return mask
 
 
@@ -242,7 +230,7 @@ def _where_mask(df: pd.DataFrame, table: str, where: dict) -> pd.Series:
         if c not in TABLES[table].column_names:
             raise ValueError(f"a column of {table} in 'where' (not {c!r})")
         vals = v if isinstance(v, list) else [v]
-        mask &= df[c].isin([_cell(x) for x in vals])
+        mask &= df[c].isin([cell_text(x) for x in vals])
     return mask
 
 
@@ -271,10 +259,10 @@ def _apply_one(out: RawInstance, change: dict) -> None:
                 raise ValueError(f"set: no row of {table} with key {arg['key']!r}")
             keys = arg["key"]
             row = dict.fromkeys(df.columns, "")
-            row.update({"nation": _cell(keys[0]), "framework": _cell(keys[1]), ROW: None})
+            row.update({"nation": cell_text(keys[0]), "framework": cell_text(keys[1]), ROW: None})
             t[table] = df = pd.concat([df, pd.DataFrame([row])], ignore_index=True)
             mask = _key_mask(df, table, keys)
-        df.loc[mask, col] = _cell(arg["value"])
+        df.loc[mask, col] = cell_text(arg["value"])
     elif kind == "remove":
         df = t[arg["table"]]
         mask = _key_mask(df, arg["table"], arg["key"]) if "key" in arg else _where_mask(df, arg["table"], arg["where"])
@@ -292,7 +280,7 @@ def _apply_one(out: RawInstance, change: dict) -> None:
         bad = [c for r in rows for c in r if c not in cols]
         if bad:
             raise ValueError(f"add: columns of {arg['table']} (not {', '.join(sorted(set(bad)))})")
-        new = pd.DataFrame([{c: _cell(r.get(c)) for c in cols} | {ROW: None} for r in rows])
+        new = pd.DataFrame([{c: cell_text(r.get(c)) for c in cols} | {ROW: None} for r in rows])
         t[arg["table"]] = pd.concat([t[arg["table"]], new], ignore_index=True)
     elif kind == "scale":
         table, col, factor = arg["table"], arg["column"], float(arg["factor"])
@@ -305,7 +293,7 @@ def _apply_one(out: RawInstance, change: dict) -> None:
         scaled = num * factor
         if spec.kind == "int":
             scaled = np.round(scaled)
-        df.loc[mask, col] = [_cell(float(v)) if v == v else "" for v in scaled]
+        df.loc[mask, col] = [cell_text(float(v)) if v == v else "" for v in scaled]
     elif kind == "objective":
         obj = dict(out.settings.get("objective") or {})
         obj.update(arg)
@@ -341,9 +329,9 @@ def parametric_instance(base: Instance, scenario: Scenario) -> Instance:
         df = table(name)
         flat = df.reset_index() if len(TABLES[name].key) == 1 else df
         if key is not None:
-            mask = _key_mask(flat.map(_cell), name, key)
+            mask = _key_mask(flat.map(cell_text), name, key)
         else:
-            mask = _where_mask(flat.map(_cell), name, where_ or {})
+            mask = _where_mask(flat.map(cell_text), name, where_ or {})
         return pd.Series(mask.to_numpy(), index=df.index)
 
     for i, change in enumerate(scenario.changes):
@@ -362,14 +350,14 @@ def parametric_instance(base: Instance, scenario: Scenario) -> Instance:
                            "contributes": True}
                     tables[name] = pd.concat([df, pd.DataFrame([new])], ignore_index=True)
                     mask = rows(name, key=arg["key"])
-                value = parse_cells(name, col, [_cell(arg["value"])], where).iloc[0]
+                value = parse_cells(name, col, [cell_text(arg["value"])], where).iloc[0]
                 tables[name].loc[mask.to_numpy(), col] = value
             elif kind == "scale":
                 name, col = arg["table"], arg["column"]
                 mask = rows(name, where_=arg.get("where"))
                 df = tables[name]
                 scaled = df.loc[mask.to_numpy(), col].astype(float) * float(arg["factor"])
-                cells = [_cell(float(round(v) if TABLES[name].column(col).kind == "int" else v)) if v == v else ""
+                cells = [cell_text(float(round(v) if TABLES[name].column(col).kind == "int" else v)) if v == v else ""
                          for v in scaled]
                 df.loc[mask.to_numpy(), col] = parse_cells(name, col, cells, where).to_numpy()
             elif kind == "objective":

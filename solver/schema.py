@@ -6,6 +6,7 @@ from here, so a column is added in one place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -178,3 +179,16 @@ TABLES: dict[str, Table] = {
 SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "gap")
 OBJECTIVE_KEYS = (*WEIGHTED_TERMS, "lexicographic", "lex_tolerance")
 DEFAULT_WEIGHTS = {"cost": 1.0, "approval_risk": 0.0, "enabler_dependence": 0.0}
+
+
+def cell_text(v) -> str:
+    """How a value is spelled in an instance file: blank for none, true/false, ';' lists."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (tuple, list)):
+        return ";".join(map(str, v))
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

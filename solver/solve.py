@@ -21,6 +21,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 
 from models import ModelData, build_model, model_data
+from models.constraints.nations import link_expr
 from models.eligibility import approval_risk, upper_bounds, vetoes
 from models.objective import term_expressions, weighted
 from solver.greedy import greedy_start
@@ -291,12 +292,19 @@ class Session:
                 m.framework[f].setub(ub)
                 changed.append(m.framework[f])
         new_ub, old_ub = data.options["ub"].to_numpy(), old.options["ub"].to_numpy()
-        for i in np.flatnonzero(new_ub != old_ub):
+        moved = np.flatnonzero(new_ub != old_ub)
+        for i in moved:
             v = m.assign[m.fa.keys[i]]
             v.setub(int(new_ub[i]))
             changed.append(v)
         if changed:
             self.solver.update_variables(changed)
+        rows = self.solver._pyomo_con_to_solver_con_map
+        for i in moved:  # U is also the linking coefficient: change it in place, row order kept
+            con = m.assign_needs_participation[m.fa.keys[i]]
+            con.set_value(link_expr(m, data, i) <= 0)
+            w = m.participates[data.options["nation"].iat[i], m.fa.keys[i][1]]
+            self.highs.changeCoeff(rows[con], self._vmap[id(w)], -float(new_ub[i]))
         self.solver.update_parameters()
         self.instance, self.data, m.fa_data = inst, data, data
         for t, e in term_expressions(m, data).items():

@@ -7,7 +7,8 @@ For a unit k of size |k| (a single asset when |k| = 1) with frameworks F(k):
 
 (4) is written per unit rather than per (asset, role): summed over roles it is
 tighter in the LP relaxation and makes (3)'s inequality redundant, so (3) is
-added only where (4) is absent (F(k) = every framework) or must_deploy holds.
+added only where (4) is absent (F(k) = every framework) and the unit has more
+than one role, or where must_deploy holds.
 """
 
 from __future__ import annotations
@@ -21,14 +22,10 @@ from models.expr import framework_sum, linear, option_vars, total
 def add_consent(m: pyo.ConcreteModel, data: ModelData) -> None:
     units = data.units
     by_unit = m.fa.by_unit
-    ub = data.options["ub"].to_numpy()
 
-    deploy = []
-    for k in units.index:
-        pos = by_unit.get(k)
-        size = int(units.at[k, "size"])
-        if units.at[k, "must_deploy"] or pos is not None and units.at[k, "all_frameworks"] and ub[pos].sum() > size:
-            deploy.append(k)
+    # (the index depends on the structure only, not on bounds a what-if may move)
+    deploy = [k for k in units.index if units.at[k, "must_deploy"]
+              or (units.at[k, "all_frameworks"] and len(by_unit.get(k, ())) > 1)]
 
     def deploy_rule(_m, k):
         pos = by_unit.get(k, [])

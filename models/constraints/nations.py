@@ -1,9 +1,10 @@
 """Constraints 7, 9, 10 and 11: who takes part, how many, how much, at what cost.
 
-(7) linking, for unit k of |k| assets (|k| = 1 for one asset):
-      assign_needs_participation[k,r]: x[k,r] <= |k| w[n(k),r]
-    (the tighter count bound U[k,r] is the variable's upper bound, so a what-if
-    that moves a capacity or budget changes a bound, not a coefficient)
+(7) linking, with U[k,r] the largest useful count of unit k in role r
+    (size, capacity, budget and enabler-share bounds; U = 1 for one asset):
+      assign_needs_participation[k,r]: x[k,r] <= U[k,r] w[n(k),r]
+    U is also x's upper bound; a what-if that moves it changes this
+    coefficient in place (Session.retarget).
       participation_needs_assign[n,r]: w[n,r] <= sum_{k of n} x[k,r]
       participation_needs_nation[n,r]: w[n,r] <= z[n]
       nation_needs_participation[n]:   z[n] <= sum_r w[n,r]
@@ -19,17 +20,21 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from models.eligibility import ModelData
-from models.expr import option_sum, option_vars, total
+from models.expr import linear, option_sum, option_vars, total
+
+
+def link_expr(m: pyo.ConcreteModel, data: ModelData, i: int):
+    """x[k,r] - U[k,r] w[n,r] for option i (U changes with a what-if: see Session.retarget)."""
+    k, r = m.fa.keys[i]
+    u = int(data.options["ub"].iat[i])
+    return linear([1.0, -float(u)], [m.assign[k, r], m.participates[data.options["nation"].iat[i], r]])
 
 
 def add_nations(m: pyo.ConcreteModel, data: ModelData) -> None:
     g, opt, nats = m.fa, data.options, data.nations
-    nation_of = opt["nation"].to_numpy()
-
-    size = data.units["size"]
 
     def assign_rule(_m, k, r):
-        return m.assign[k, r] - int(size[k]) * m.participates[nation_of[_m.fa_pos[k, r]], r] <= 0
+        return link_expr(m, data, _m.fa_pos[k, r]) <= 0
 
     m.fa_pos = {key: i for i, key in enumerate(g.keys)}
     m.assign_needs_participation = pyo.Constraint(g.keys, rule=assign_rule)

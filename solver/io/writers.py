@@ -8,7 +8,6 @@ half-written ``solution.json`` or a truncated workbook behind.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ import pandas as pd
 import yaml
 
 from solver.instance import Instance
-from solver.schema import TABLES
+from solver.schema import TABLES, cell_text
 
 SOLUTION_FILES = ("solution.json", "allocation.csv", "roles.csv", "nations.csv", "solution.xlsx")
 
@@ -91,18 +90,6 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- instances
-def _cell(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (tuple, list)):
-        return ";".join(map(str, v))
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
     """An Instance back as string tables and settings (lists of every framework as 'all')."""
     frameworks = tuple(inst.frameworks.index)
@@ -115,7 +102,7 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         for col in ("frameworks", "available_under"):
             if col in df.columns:
                 df[col] = df[col].map(lambda v: "all" if tuple(v) == frameworks else v)
-        tables[name] = df.map(_cell) if len(df) else df
+        tables[name] = df.map(cell_text) if len(df) else df
     s = inst.settings
     settings = {"name": s.name, "description": s.description,
                 "min_coalition_nations": s.min_coalition_nations,
