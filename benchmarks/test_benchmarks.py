@@ -114,16 +114,42 @@ def _ten_rebuilds(case, patterns) -> float:
                                   pytest.param("bundled", marks=pytest.mark.tier("quick")),
                                   pytest.param("M", marks=pytest.mark.tier("full"))])
 def test_ten_alternatives(benchmark, name):
+    """Ten alternatives on the persistent model against one solve and against ten rebuilds.
+
+    The 5x target is for M (full tier). The quick cases solve in a tenth of a second, so
+    ten re-solves cost about ten solves' fixed overhead: there the gate is the mechanism
+    (persistent re-solves beat rebuilding the model per alternative) plus a loose ceiling,
+    each the median of three rounds so that one noisy round on a shared machine cannot fail CI.
+    """
     case = BY_NAME[name]
     benchmark.group = "alternatives"
-    m = benchmark.pedantic(_ten_alternatives, args=(case,), rounds=1, iterations=1)
-    m["ten_rebuilds_s"] = _ten_rebuilds(case, None)
+    rounds = 1 if case.tier != "quick" else 3
+    runs = []
+
+    def once():
+        m = _ten_alternatives(case)
+        m["ten_rebuilds_s"] = _ten_rebuilds(case, None)
+        runs.append(m)
+        return m
+
+    benchmark.pedantic(once, rounds=rounds, iterations=1)
+    m = dict(runs[-1])
+    for k in ("one_solve_s", "ten_alternatives_s", "ten_rebuilds_s"):
+        m[k] = statistics.median(r[k] for r in runs)
+    m["ratio"] = m["ten_alternatives_s"] / m["one_solve_s"]
     m["rebuilds_ratio"] = m["ten_rebuilds_s"] / m["one_solve_s"]
+    m["rebuild_over_persistent"] = m["ten_rebuilds_s"] / m["ten_alternatives_s"]
+    m["rounds"] = rounds
     benchmark.extra_info.update(m)
     record(f"alternatives-{name}", {**m, "tier": case.tier})
-    assert m["found"] == 10
-    if name != "S":  # S solves in a tenth of a second: ten re-solves are ten solves, not a target
-        ratio(f"alternatives_{name}", m["ratio"], "ten nation-role alternatives / one optimal solve", ceiling=5.0)
+    assert all(r["found"] == 10 for r in runs)
+    if name == "M":
+        ratio("alternatives_M", m["ratio"], "ten nation-role alternatives / one optimal solve (M)", ceiling=5.0)
+    elif name == "bundled":
+        ratio("alternatives_bundled", m["ratio"], "ten nation-role alternatives / one optimal solve (bundled)",
+              ceiling=10.0)
+        ratio("alternatives_rebuild_bundled", m["rebuild_over_persistent"],
+              "ten alternatives by rebuilding / on the persistent model (bundled)", floor=1.5)
 
 
 # --------------------------------------------------------------------------- what-if batches

@@ -118,7 +118,6 @@ class Session:
         self._x_cols = np.array([vmap[id(m.assign[k])] for k in m.fa.keys], dtype=np.int64)
         self._y_cols = np.array([vmap[id(m.framework[f])] for f in self.data.frameworks], dtype=np.int64)
         self._vmap = vmap
-        self._highs_time = 0.0
         self._cuts = 0
 
     # ------------------------------------------------------------------ HiGHS
@@ -139,7 +138,7 @@ class Session:
             self.set_start(start)
         tee = [o.log or sys.stderr] if o.verbose else False
         t0 = time.perf_counter()
-        res = self.solver.solve(
+        self.solver.solve(
             self.model,
             tee=tee,
             time_limit=max(1e-3, time_limit if time_limit is not None else o.time_limit),
@@ -154,12 +153,9 @@ class Session:
         info = h.getInfo()
         has = info.primal_solution_status == 2
         status, message = _status(h.getModelStatus(), has)
-        run_time = h.getRunTime()
         run = Run(status=status, message=message, time_s=wall,
                   nodes=max(int(info.mip_node_count), 0),
                   lp_iterations=max(int(info.simplex_iteration_count), 0))
-        self._highs_time = run_time
-        del res
         if status.has_solution:
             col = np.asarray(h.getSolution().col_value)
             self._read_columns(run, col)
@@ -201,9 +197,9 @@ class Session:
         for n in set(used["nation"]):
             col[self._vmap[id(m.contributes[n])]] = 1.0
         contrib = opt["contribution"].to_numpy() * counts
-        covered = np.bincount(pd_codes(opt["role"], data.roles.index), weights=contrib, minlength=len(data.roles))
+        roles = data.roles
+        covered = np.bincount(roles.index.get_indexer(opt["role"]), weights=contrib, minlength=len(roles))
         for r in m.shortfall:
-            roles = data.roles
             need = roles.at[r, "requirement"] if framework in roles.at[r, "frameworks"] else 0.0
             col[self._vmap[id(m.shortfall[r])]] = max(0.0, need - covered[roles.index.get_loc(r)])
         if hasattr(m, "total_force"):
@@ -252,9 +248,6 @@ class Session:
         if ub is not None:
             var.setub(ub)
         self.solver.update_variables([var])
-
-    def update_parameters(self) -> None:
-        self.solver.update_parameters()
 
     def write_model(self, path: str) -> None:
         """Write the model with its domain names (LP or MPS by extension)."""
@@ -435,8 +428,3 @@ def same_structure(a: Instance, b: Instance, m: pyo.ConcreteModel) -> bool:
         if n in m.fa.by_nation and rb.at[t, "requirement"] > 0 and (n, t) not in m.requires_role:
             return False
     return a.settings.gap == b.settings.gap
-
-
-def pd_codes(values, index) -> np.ndarray:
-    """Positions of values in an index (for bincount)."""
-    return index.get_indexer(values)

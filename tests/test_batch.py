@@ -345,3 +345,31 @@ def test_retargeted_model_is_the_freshly_built_model(bundled, change):
     assert s.solve().objective == pytest.approx(fresh.solve().objective)
     assert s.retarget(base)  # and back
     assert np.allclose(_lp(s)["a"], _lp(Session(base))["a"])
+
+
+@pytest.mark.dask
+def test_dask_worker_death_loses_no_scenario(dask_cluster, tmp_path):
+    """A Dask worker process killed mid-batch: the nanny restarts it, the scheduler reruns its task."""
+    import psutil
+
+    inst, f = _slow_batch(tmp_path, n=16)
+    out = tmp_path / "out"
+    p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--no-progress", "--scheduler", dask_cluster],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    deadline = time.time() + 180
+    while time.time() < deadline and killed is None:
+        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
+        workers = [c for c in psutil.process_iter(["cmdline"])
+                   if "spawn_main" in " ".join(c.info["cmdline"] or []) and c.pid != p.pid
+                   and any("dask" in " ".join(a.cmdline()) for a in c.parents()[:1])]
+        if done >= 2 and workers:
+            workers[0].kill()
+            killed = workers[0].pid
+        time.sleep(0.05)
+    stdout, stderr = p.communicate(timeout=600)
+    assert killed is not None, "no dask worker process found"
+    assert p.returncode in (0, 5), stderr
+    s = _summary(out)
+    assert len(s) == 17
+    assert s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
