@@ -141,8 +141,13 @@ def _row(sol: Solution) -> dict:
     }
 
 
-def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions) -> None:
-    """A local worker: build the base model, then solve jobs until told to stop."""
+def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions, out_dir: Path) -> None:
+    """A local worker: build the base model, then solve jobs until told to stop.
+
+    The worker writes its scenario's result folder itself (atomically), so that on a
+    2-core machine the parent does not spend half a core rendering workbooks while two
+    workers wait; the parent only records the state file and the summary.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _base_state(raw, base_digest, options)
     conn.send(("ready", os.getpid()))
@@ -150,16 +155,22 @@ def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions
         kind, scenario = conn.recv()
         if kind == "stop":
             return
-        conn.send(("done", solve_job(raw, base_digest, scenario, options)))
+        row, sol = solve_job(raw, base_digest, scenario, options)
+        if sol is not None:
+            try:
+                write_solution(sol, out_dir / "scenarios" / safe_name(row["scenario"]))
+            except OSError as exc:  # a full disk fails this scenario, not the batch
+                row.update(status="error", error=f"writing results: {exc}")
+        conn.send(("done", (row, None)))
 
 
 # --------------------------------------------------------------------------- parent side
 class _LocalPool:
     """N spawned worker processes, one job each at a time, replaced when they die."""
 
-    def __init__(self, n: int, raw: RawInstance, digest: str, options: SolveOptions):
+    def __init__(self, n: int, raw: RawInstance, digest: str, options: SolveOptions, out_dir: Path):
         self.ctx = mp.get_context("spawn")
-        self.args = (raw, digest, options)
+        self.args = (raw, digest, options, out_dir)
         self.workers: list[dict] = [self._start() for _ in range(n)]
 
     def _start(self) -> dict:
@@ -276,7 +287,7 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
 
     def on_result(job: Job, row: dict, sol: Solution | None) -> None:
         row = {**row, "digest": job.digest, "attempts": job.attempts}
-        if sol is not None:
+        if sol is not None:  # Dask: the workers may not share this file system
             write_solution(sol, out_dir / "scenarios" / safe_name(job.name))
         atomic_write(state / f"{job.digest}.json", lambda p: p.write_text(json_text(_jsonable(row))))
         rows.append(row)
@@ -296,7 +307,7 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
             _run_dask(scheduler, todo, raw, base_digest, options, on_result)
         elif todo:
             n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
-            pool = _LocalPool(n, raw, base_digest, options)
+            pool = _LocalPool(n, raw, base_digest, options, out_dir)
             if on_pool:
                 on_pool(pool)
             try:
