@@ -30,7 +30,7 @@ from solver.solution import Solution, Status, allocation_table, evaluate
 
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
-WARM_START_MIN_OPTIONS = 2_000  # below this many assignment variables the greedy start does not pay
+WARM_START_MIN_OPTIONS = 1_000  # below this many assignment variables the greedy start does not pay (docs/model.md)
 
 
 @dataclass(frozen=True)
