@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from highs_lp import dense_lp
 
 from solver.cli import main
 from solver.io import read_raw
@@ -190,25 +191,36 @@ def _slow_batch(tmp_path, n=24) -> tuple[Path, Path]:
     return inst, f
 
 
+def _kill_one_worker_midway(args: list, out: Path, find_workers, after: int):
+    """Start `forcealloc ARGS`, kill one worker process once `after` results are on
+    disk, wait for the batch to end; returns (process, stderr)."""
+    p = subprocess.Popen([*FORCEALLOC, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    deadline = time.time() + 180
+    while time.time() < deadline and killed is None:
+        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
+        workers = find_workers(p) if done >= after else []
+        if workers:
+            workers[0].kill()
+            killed = workers[0].pid
+        time.sleep(0.05)
+    _, stderr = p.communicate(timeout=600)
+    assert killed is not None, "no worker process to kill"
+    return p, stderr
+
+
 def test_killing_a_worker_loses_no_scenario(tmp_path):
     import psutil
 
     inst, f = _slow_batch(tmp_path)
     out = tmp_path / "out"
-    p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "2", "--no-progress"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = None
-    deadline = time.time() + 120
-    while time.time() < deadline and killed is None:
-        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
-        kids = [c for c in psutil.Process(p.pid).children(recursive=True)
+
+    def pool_workers(p):
+        return [c for c in psutil.Process(p.pid).children(recursive=True)
                 if "spawn_main" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
-        if done >= 3 and kids:
-            kids[0].kill()
-            killed = kids[0].pid
-        time.sleep(0.05)
-    stdout, stderr = p.communicate(timeout=600)
-    assert killed is not None, "no worker to kill"
+
+    p, stderr = _kill_one_worker_midway(["batch", inst, f, "--out", out, "--workers", "2", "--no-progress"],
+                                        out, pool_workers, after=3)
     assert p.returncode in (0, 5), stderr
     s = _summary(out)
     assert len(s) == 25 and s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
@@ -290,25 +302,6 @@ def test_rerun_after_partial_output_dir_is_safe(bundled, tmp_path):
     assert len(_summary(out)) == 2
 
 
-def _lp(session):
-    import highspy
-    import numpy as np
-
-    lp = session.highs.getLp()
-    a = lp.a_matrix_
-    start, index, value = np.asarray(a.start_), np.asarray(a.index_), np.asarray(a.value_)
-    m = np.zeros((lp.num_row_, lp.num_col_))
-    by_col = a.format_ == highspy.MatrixFormat.kColwise
-    for j in range(len(start) - 1):
-        for p in range(start[j], start[j + 1]):
-            if by_col:
-                m[index[p], j] = value[p]
-            else:
-                m[j, index[p]] = value[p]
-    return {"cost": np.asarray(lp.col_cost_), "lo": np.asarray(lp.col_lower_), "up": np.asarray(lp.col_upper_),
-            "rlo": np.asarray(lp.row_lower_), "rup": np.asarray(lp.row_upper_), "a": m, "offset": lp.offset_}
-
-
 @pytest.mark.parametrize("change", [
     {"scale": {"table": "roles", "column": "requirement", "factor": 0.4, "where": {"role": "isr"}}},
     {"scale": {"table": "roles", "column": "requirement", "factor": 1.3}},
@@ -339,12 +332,12 @@ def test_retargeted_model_is_the_freshly_built_model(bundled, change):
     s.solve()
     assert s.retarget(inst)
     fresh = Session(inst)
-    a, b = _lp(s), _lp(fresh)
+    a, b = dense_lp(s), dense_lp(fresh)
     for k in a:
         assert np.allclose(a[k], b[k]), k
     assert s.solve().objective == pytest.approx(fresh.solve().objective)
     assert s.retarget(base)  # and back
-    assert np.allclose(_lp(s)["a"], _lp(Session(base))["a"])
+    assert np.allclose(dense_lp(s)["a"], dense_lp(Session(base))["a"])
 
 
 @pytest.mark.dask
@@ -354,21 +347,14 @@ def test_dask_worker_death_loses_no_scenario(dask_cluster, tmp_path):
 
     inst, f = _slow_batch(tmp_path, n=16)
     out = tmp_path / "out"
-    p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--no-progress", "--scheduler", dask_cluster],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = None
-    deadline = time.time() + 180
-    while time.time() < deadline and killed is None:
-        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
-        workers = [c for c in psutil.process_iter(["cmdline"])
-                   if "spawn_main" in " ".join(c.info["cmdline"] or []) and c.pid != p.pid
-                   and any("dask" in " ".join(a.cmdline()) for a in c.parents()[:1])]
-        if done >= 2 and workers:
-            workers[0].kill()
-            killed = workers[0].pid
-        time.sleep(0.05)
-    stdout, stderr = p.communicate(timeout=600)
-    assert killed is not None, "no dask worker process found"
+
+    def dask_workers(p):  # the nanny's spawned worker processes
+        return [c for c in psutil.process_iter(["cmdline"])
+                if "spawn_main" in " ".join(c.info["cmdline"] or []) and c.pid != p.pid
+                and any("dask" in " ".join(a.cmdline()) for a in c.parents()[:1])]
+
+    p, stderr = _kill_one_worker_midway(["batch", inst, f, "--out", out, "--no-progress", "--scheduler", dask_cluster],
+                                        out, dask_workers, after=2)
     assert p.returncode in (0, 5), stderr
     s = _summary(out)
     assert len(s) == 17

@@ -6,6 +6,7 @@ import filecmp
 
 import pytest
 from click.testing import CliRunner
+from highs_lp import dense_lp, violation
 
 from solver import SolveOptions, Status, load_instance, solve
 from solver.cli import main
@@ -57,26 +58,6 @@ def test_explicit_dimensions_override_size(tmp_path):
     assert len(inst.assets) == 150 and len(inst.roles) == 7 and len(inst.nations) == 12 + 3
 
 
-def _row_activity_violation(session, col) -> float:
-    """Largest violation of any row or column bound of the HiGHS model by a column vector."""
-    import numpy as np
-
-    lp = session.highs.getLp()
-    a = lp.a_matrix_
-    start, index, value = np.asarray(a.start_), np.asarray(a.index_), np.asarray(a.value_)
-    act = np.zeros(lp.num_row_)
-    if a.format_.name == "kColwise":
-        for j in range(lp.num_col_):
-            act[index[start[j]:start[j + 1]]] += value[start[j]:start[j + 1]] * col[j]
-    else:
-        for i in range(lp.num_row_):
-            act[i] = value[start[i]:start[i + 1]] @ col[index[start[i]:start[i + 1]]]
-    lo, up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    clo, cup = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    return float(max(np.max(lo - act, initial=0), np.max(act - up, initial=0),
-                     np.max(clo - col, initial=0), np.max(col - cup, initial=0)))
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_greedy_start_is_a_feasible_allocation(tmp_path, seed):
     """The greedy start HiGHS is offered satisfies every row of the model, and is no
@@ -91,9 +72,9 @@ def test_greedy_start_is_a_feasible_allocation(tmp_path, seed):
     assert start is not None
     col = session.column_values(*start)
     assert np.allclose(col[session._x_cols], np.round(col[session._x_cols]))
-    assert _row_activity_violation(session, col) <= 1e-6
-    cost = np.asarray(session.highs.getLp().col_cost_)
-    start_value = float(cost @ col) + session.highs.getLp().offset_
+    lp = dense_lp(session)
+    assert violation(lp, col) <= 1e-6
+    start_value = float(lp["cost"] @ col) + lp["offset"]
     opt = session.solve()
     assert opt.status == Status.OPTIMAL
     assert start_value >= opt.objective - 1e-6 * abs(opt.objective)
