@@ -159,8 +159,8 @@ def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions
         if sol is not None:
             try:
                 write_solution(sol, out_dir / "scenarios" / safe_name(row["scenario"]))
-            except OSError as exc:  # a full disk fails this scenario, not the batch
-                row.update(status="error", error=f"writing results: {exc}")
+            except Exception as exc:  # a full disk (or a writer fault) fails this scenario, not the batch
+                row.update(status="error", error=f"writing results: {type(exc).__name__}: {exc}")
         conn.send(("done", (row, None)))
 
 
