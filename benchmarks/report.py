@@ -27,15 +27,15 @@ def _f(v, digits=2) -> str:
 
 
 def cases_table(cases: dict) -> list[str]:
-    rows = ["| case | status | objective | gap | wall s | HiGHS s | overhead s | variables | constraints | nonzeros | nodes | LP iterations |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| case | status | objective | gap | wall s | HiGHS s | overhead s | variables | constraints | nonzeros | nodes | LP iterations | measured (UTC) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, c in cases.items():
         if "wall_s" not in c:
             continue
         gap = "-" if c.get("gap") is None else f"{100 * c['gap']:.3f} %"
         rows.append(f"| {name} | {c['status']} | {_f(c['objective'])} | {gap} | {_f(c['wall_s'])} | {_f(c['highs_s'])} | "
                     f"{_f(c['overhead_s'])} | {_f(c['variables'])} | {_f(c['constraints'])} | {_f(c['nonzeros'])} | "
-                    f"{_f(c['nodes'])} | {_f(c['lp_iterations'])} |")
+                    f"{_f(c['nodes'])} | {_f(c['lp_iterations'])} | {c.get('measured', '-')} |")
     return rows
 
 
@@ -64,7 +64,7 @@ def main() -> None:
             out.append(f"| {k} | {figures} |")
         out.append("")
     if ratios:
-        out += ["## Ratios (gated in CI)", "", "| ratio | value | limit | what |", "|---|---:|---:|---|"]
+        out += ["## Ratios (each measured within one run; the quick ones gated in CI, the M ones by `--full`)", "", "| ratio | value | limit | what |", "|---|---:|---:|---|"]
         for k, r in ratios.items():
             limit = f"<= {r['ceiling']}" if "ceiling" in r else f">= {r['floor']}"
             out.append(f"| {k} | {r['value']:.2f} | {limit} | {r['what']} |")

@@ -170,7 +170,7 @@ def _parametric_scenarios(raw, n: int):
                                                          "factor": 0.8 + 0.05 * (k % 7), "where": {"role": r}}}]))
         if len(out) < n:
             nat = nations[i % len(nations)]
-            out.append(Scenario(f"share:{nat}:{k}", [{"set": {"table": "nations", "key": nat, "column": "max_share",
+            out.append(Scenario(f"share:{nat}:{i}", [{"set": {"table": "nations", "key": nat, "column": "max_share",
                                                               "value": 0.2 + 0.05 * (k % 5)}}]))
         if len(out) < n:
             out.append(Scenario(f"risk:{i}", [{"objective": {"approval_risk": 10.0 * i}}]))
@@ -232,17 +232,22 @@ def _throughput(path, scenarios, workers: int, out, options: SolveOptions | None
 
 @pytest.mark.tier("quick")
 def test_batch_two_workers(benchmark, tmp_path):
-    """Scenarios per second with one and with two local workers (the same 100 S scenarios)."""
+    """Scenarios per second with one and with two local workers (the same 200 S scenarios,
+    worker start-up included: about 1.2 s per worker, so fewer scenarios would measure
+    start-up rather than throughput). Each configuration's best of two interleaved rounds:
+    on a shared machine noise only ever slows a run down, so the best round is its capability."""
     from solver.io import read_raw
 
     path = BY_NAME["S"].path()
-    scenarios = _parametric_scenarios(read_raw(path), 100)
+    scenarios = _parametric_scenarios(read_raw(path), 200)
     benchmark.group = "batch"
 
     def both():
-        one = _throughput(path, scenarios, 1, tmp_path / "one")
-        two = _throughput(path, scenarios, 2, tmp_path / "two")
-        return {"one_worker_per_s": one, "two_workers_per_s": two, "speedup": two / one}
+        rounds = [(_throughput(path, scenarios, 1, tmp_path / f"one{i}"),
+                   _throughput(path, scenarios, 2, tmp_path / f"two{i}")) for i in range(2)]
+        one, two = max(r[0] for r in rounds), max(r[1] for r in rounds)
+        return {"one_worker_per_s": one, "two_workers_per_s": two, "speedup": two / one,
+                "rounds": [[round(a, 3), round(b, 3)] for a, b in rounds]}
 
     m = benchmark.pedantic(both, rounds=1, iterations=1)
     benchmark.extra_info.update(m)

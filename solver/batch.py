@@ -23,6 +23,7 @@ import os
 import re
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import wait
@@ -270,6 +271,10 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
               progress: Callable | None = None, on_pool: Callable | None = None) -> BatchResult:
     """Solve the base and every scenario; results under ``out_dir`` as they finish."""
     options = options or SolveOptions()
+    counts = Counter(s.name for s in scenarios)
+    repeated = sorted(n for n, c in counts.items() if c > 1 or n == "base")
+    if repeated:  # two results would share one folder (scenario files are checked for this too)
+        raise ValueError(f"scenario names must be unique and not 'base': {', '.join(repeated)}")
     out_dir = Path(out_dir)
     state = out_dir / "state"
     state.mkdir(parents=True, exist_ok=True)

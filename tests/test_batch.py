@@ -359,3 +359,16 @@ def test_dask_worker_death_loses_no_scenario(dask_cluster, tmp_path):
     s = _summary(out)
     assert len(s) == 17
     assert s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
+
+
+def test_run_batch_refuses_repeated_scenario_names(bundled, tmp_path):
+    """Two scenarios of one name would write one folder; the API refuses them, as the file loader does."""
+    from solver.batch import run_batch
+    from solver.scenarios import Scenario, base_digest
+
+    raw = read_raw(bundled)
+    twice = [Scenario("x", [{"objective": {"cost": 2.0}}]), Scenario("x", [{"objective": {"cost": 3.0}}])]
+    for scenarios in (twice, [Scenario("base", [])]):
+        with pytest.raises(ValueError, match="unique"):
+            run_batch(raw, base_digest(raw), scenarios, tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
