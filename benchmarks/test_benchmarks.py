@@ -91,7 +91,7 @@ def _ten_alternatives(case) -> dict:
     return out
 
 
-def _ten_rebuilds(case, patterns) -> float:
+def _ten_rebuilds(case) -> float:
     """Ten alternatives the slow way: a new model per alternative, every earlier cut re-added."""
     from solver.alternatives import _Cutter
 
@@ -128,7 +128,7 @@ def test_ten_alternatives(benchmark, name):
 
     def once():
         m = _ten_alternatives(case)
-        m["ten_rebuilds_s"] = _ten_rebuilds(case, None)
+        m["ten_rebuilds_s"] = _ten_rebuilds(case)
         runs.append(m)
         return m
 
