@@ -266,13 +266,18 @@ def write_summary(rows: list[dict], out_dir: Path) -> pd.DataFrame:
     return df
 
 
+def repeated_names(scenarios: list[Scenario]) -> list[str]:
+    """Names that would make two results share a folder: repeated ones, and 'base'."""
+    counts = Counter(s.name for s in scenarios)
+    return sorted(n for n, c in counts.items() if c > 1 or n == "base")
+
+
 def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out_dir: str | Path,
               options: SolveOptions | None = None, workers: int | None = None, scheduler: str | None = None,
               progress: Callable | None = None, on_pool: Callable | None = None) -> BatchResult:
     """Solve the base and every scenario; results under ``out_dir`` as they finish."""
     options = options or SolveOptions()
-    counts = Counter(s.name for s in scenarios)
-    repeated = sorted(n for n, c in counts.items() if c > 1 or n == "base")
+    repeated = repeated_names(scenarios)
     if repeated:  # two results would share one folder (scenario files are checked for this too)
         raise ValueError(f"scenario names must be unique and not 'base': {', '.join(repeated)}")
     out_dir = Path(out_dir)

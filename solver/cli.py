@@ -289,10 +289,9 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_pr
             found += batch_mod.sweep_scenarios(kind, raw, base_inst, options, factor)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--factor") from None
-    names = [s.name for s in found]
-    dup = sorted({n for n in names if names.count(n) > 1})
+    dup = batch_mod.repeated_names(found)
     if dup:
-        err.print(f"[red]error[/red]: scenario names repeat: {', '.join(dup)}")
+        err.print(f"[red]error[/red]: scenario names repeat (or are 'base'): {', '.join(dup)}")
         sys.exit(EXIT_BAD_INPUT)
     result = batch_mod.run_with_progress(raw, found, out_dir, options, workers, scheduler, not no_progress, err)
     table = result.table()

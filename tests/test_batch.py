@@ -228,7 +228,9 @@ def test_killing_a_worker_loses_no_scenario(tmp_path):
 
 
 def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
-    inst, f = _slow_batch(tmp_path)
+    # 60 scenarios of about 0.3 s: the interrupt has a window of some 15 s to land in,
+    # even when a loaded machine starves this polling loop for seconds
+    inst, f = _slow_batch(tmp_path, n=60)
     out = tmp_path / "out"
     p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "1", "--no-progress"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -237,15 +239,16 @@ def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
         if (out / "state").exists() and len(list((out / "state").glob("*.json"))) >= 4:
             break
         time.sleep(0.05)
+    assert p.poll() is None, "the batch ended before it could be interrupted"
     p.send_signal(signal.SIGINT)
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 130, stderr
     first = _summary(out)
-    assert 4 <= len(first) < 25
+    assert 4 <= len(first) < 61
     r = _cli("batch", inst, f, "--out", out, "--workers", "1", "--no-progress")
     assert r.returncode in (0, 5), r.stderr
     assert f"({len(first)} already done" in r.stdout
-    assert len(_summary(out)) == 25
+    assert len(_summary(out)) == 61
 
 
 def _free_port() -> int:
@@ -372,3 +375,12 @@ def test_run_batch_refuses_repeated_scenario_names(bundled, tmp_path):
         with pytest.raises(ValueError, match="unique"):
             run_batch(raw, base_digest(raw), scenarios, tmp_path / "out", workers=1)
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_a_file_scenario_named_like_a_sweep_scenario(bundled, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("scenarios:\n  - name: withdrawal:FRA\n    changes:\n      - withdraw: FRA\n")
+    r = _cli("batch", bundled, f, "--sweep", "withdrawal", "--out", tmp_path / "out", "--no-progress")
+    assert r.returncode == 2, r.stderr
+    assert "repeat" in r.stderr and "withdrawal:FRA" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out" / "summary.csv").exists()
