@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import multiprocessing as mp
 import os
 import re
@@ -25,6 +26,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -46,6 +48,12 @@ SUMMARY_COLUMNS = ["scenario", "status", "objective", "cost", "shortfall", "appr
                    "attempts", "error", "digest"]
 EXIT_SCENARIO_FAILED = 5
 EXIT_INTERRUPTED = 130
+EXIT_SCHEDULER = 6
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler could not be reached, or went away mid-batch. Not a fault of any
+    scenario: the unfinished ones are not recorded, so the same command runs them later."""
 
 
 @dataclass
@@ -66,6 +74,7 @@ class BatchResult:
     skipped: int = 0
     interrupted: bool = False
     failed: list[str] = field(default_factory=list)
+    scheduler_error: str | None = None  # set when the Dask scheduler was unreachable or lost
 
     def table(self) -> pd.DataFrame:
         return summary_frame(self.rows)
@@ -233,19 +242,47 @@ def _run_dask(address: str, jobs: list[Job], raw: RawInstance, digest: str, opti
               on_result: Callable) -> None:
     from dask.distributed import Client, as_completed  # noqa: PLC0415 - optional, heavy
 
-    with Client(address) as client:
+    try:
+        client = Client(address)
+    except (OSError, TimeoutError, ValueError) as exc:  # refused, timed out, or not a scheduler address
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    lost: list[Exception] = []
+    quiet = contextlib.nullcontext() if options.verbose else _quiet_logger("distributed")
+    with quiet, client:  # a lost scheduler is reported below, without Dask's reconnect tracebacks
         raw_f = client.scatter(raw, broadcast=True, hash=False)
         futures = {client.submit(solve_job, raw_f, digest, j.scenario, options, pure=False,
                                  key=f"forcealloc-{j.digest}-{time.time_ns()}"): j for j in jobs}
         for fut in as_completed(futures):
             job = futures[fut]
-            job.attempts += 1
             try:
                 row, sol = fut.result()
+            except (CancelledError, OSError, TimeoutError) as exc:  # nobody here cancels, and solve_job
+                lost.append(exc)  # never raises: the scheduler (or the link to it) went away
+                continue
             except Exception as exc:  # KilledWorker after the scheduler's allowed failures
                 row, sol = {"scenario": job.name, "status": "error", "path": "",
                             "error": f"{type(exc).__name__}: {exc}"}, None
+            job.attempts += 1
             on_result(job, row, sol)
+    if lost:
+        reason = getattr(lost[0], "reason", None) or type(lost[0]).__name__
+        raise SchedulerError(f"lost the Dask scheduler at {address} ({reason}): {len(lost)} of {len(jobs)} "
+                             "scenario(s) did not run")
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    """Silence a library's loggers (Dask configures its children's levels one by one)."""
+    logs = [logging.getLogger(name)] + [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
+                                        if n.startswith(name + ".")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
 
 
 def summary_frame(rows: list[dict]) -> pd.DataFrame:
@@ -326,7 +363,10 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
                 pool.close()
     except KeyboardInterrupt:
         result.interrupted = True
-    write_summary(rows, out_dir)
+    except SchedulerError as exc:
+        result.scheduler_error = str(exc)
+    if rows:  # nothing to summarise when the scheduler could not be reached for the first job
+        write_summary(rows, out_dir)
     return result
 
 

@@ -1,6 +1,6 @@
 """The ``forcealloc`` command: a thin layer that parses, calls the API and prints.
 
-Exit codes (the same for every command):
+Exit codes:
 
 \b
   0  solved: optimal, or feasible when the time limit stopped the search
@@ -8,6 +8,8 @@ Exit codes (the same for every command):
   2  bad input: the instance, scenario file or options are wrong (all problems listed)
   3  infeasible: no framework can carry the force (the reasons are printed)
   4  the time limit passed before any allocation was found
+  5, 6, 130  batch only: some scenarios failed; the Dask scheduler was
+     unreachable or lost; interrupted (forcealloc batch --help)
 """
 
 from __future__ import annotations
@@ -266,8 +268,9 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_pr
 
     \b
     Exit codes: 0 every scenario solved (infeasible counts as an answer),
-    2 bad input, 5 some scenarios failed (see the error column), 130 interrupted
-    (finished results are kept).
+    2 bad input, 5 some scenarios failed (see the error column), 6 the Dask
+    scheduler could not be reached or was lost (finished results are kept),
+    130 interrupted (finished results are kept).
     """
     try:
         raw = read_raw(instance)
@@ -294,12 +297,20 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_pr
         err.print(f"[red]error[/red]: scenario names repeat (or are 'base'): {', '.join(dup)}")
         sys.exit(EXIT_BAD_INPUT)
     result = batch_mod.run_with_progress(raw, found, out_dir, options, workers, scheduler, not no_progress, err)
+    if result.scheduler_error and not result.rows:
+        err.print(f"[red]error[/red]: {result.scheduler_error}\n  start one with `dask scheduler` and workers with "
+                  "`dask worker tcp://HOST:8786 --nthreads 1` (docs/whatif.md); nothing was solved")
+        sys.exit(batch_mod.EXIT_SCHEDULER)
     table = result.table()
     print_batch(table, out, consent="consent" in sweep)
     out.print(f"{len(table)} results in {out_dir}/ ({result.skipped} already done, {len(result.failed)} failed)")
     if result.interrupted:
         err.print("interrupted: finished scenarios are kept; run the same command again to finish")
         sys.exit(batch_mod.EXIT_INTERRUPTED)
+    if result.scheduler_error:
+        err.print(f"[red]error[/red]: {result.scheduler_error}; finished scenarios are kept: run the same "
+                  "command again when the scheduler is back to finish")
+        sys.exit(batch_mod.EXIT_SCHEDULER)
     sys.exit(batch_mod.EXIT_SCENARIO_FAILED if result.failed else 0)
 
 

@@ -257,9 +257,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """A real scheduler and two single-threaded workers on loopback, as the README starts them."""
+def _start_cluster(workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
+    """A real scheduler and single-threaded workers on loopback, as docs/whatif.md starts them."""
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
@@ -267,18 +266,28 @@ def dask_cluster(tmp_path_factory):
     procs = [subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     time.sleep(1.0)
-    for _ in range(2):
+    for _ in range(workers):
         procs.append(subprocess.Popen([str(bindir / "dask"), "worker", addr, "--nthreads", "1", "--no-dashboard"],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     from dask.distributed import Client
 
     with Client(addr, timeout=60) as c:
-        c.wait_for_workers(2, timeout=60)
-    yield addr
+        c.wait_for_workers(workers, timeout=60)
+    return addr, procs
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
     for p in reversed(procs):
         p.terminate()
     for p in procs:
         p.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    addr, procs = _start_cluster(2)
+    yield addr
+    _stop(procs)
 
 
 @pytest.mark.dask
@@ -384,3 +393,45 @@ def test_cli_refuses_a_file_scenario_named_like_a_sweep_scenario(bundled, tmp_pa
     assert r.returncode == 2, r.stderr
     assert "repeat" in r.stderr and "withdrawal:FRA" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+@pytest.mark.dask
+def test_unreachable_scheduler_is_named_and_nothing_is_written(bundled, tmp_path):
+    out = tmp_path / "out"
+    addr = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    r = subprocess.run([*FORCEALLOC, "batch", str(bundled), "--sweep", "veto", "--out", str(out), "--no-progress",
+                        "--scheduler", addr], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 6, r.stderr
+    assert f"cannot reach the Dask scheduler at {addr}" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (out / "summary.csv").exists() and not list(out.glob("state/*.json"))
+
+
+@pytest.mark.dask
+def test_scheduler_lost_midway_keeps_finished_and_rerun_finishes(tmp_path):
+    """The scheduler dies mid-batch: what finished is kept, the rest is not recorded as
+    failed (not the scenarios' fault), and the same command run locally finishes it."""
+    inst, f = _slow_batch(tmp_path, n=16)
+    out = tmp_path / "out"
+    addr, procs = _start_cluster(2)
+    try:
+        p = subprocess.Popen([*FORCEALLOC, "batch", str(inst), str(f), "--out", str(out), "--no-progress",
+                              "--scheduler", addr], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 180
+        while time.time() < deadline and len(list(out.glob("state/*.json"))) < 2:
+            time.sleep(0.05)
+        procs[0].kill()  # the scheduler
+        _, stderr = p.communicate(timeout=300)
+    finally:
+        _stop(procs)
+    assert p.returncode == 6, stderr
+    assert "lost the Dask scheduler" in stderr and "Traceback" not in stderr
+    kept = len(list(out.glob("state/*.json")))
+    assert 2 <= kept < 17
+    s = _summary(out)
+    assert len(s) == kept and (s["status"] != "error").all(), s["error"].tolist()
+    r = _cli("batch", inst, f, "--out", out, "--no-progress")
+    assert r.returncode in (0, 5), r.stderr
+    assert f"({kept} already done" in r.stdout
+    assert len(_summary(out)) == 17
