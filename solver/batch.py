@@ -240,7 +240,9 @@ class _LocalPool:
 
 def _run_dask(address: str, jobs: list[Job], raw: RawInstance, digest: str, options: SolveOptions,
               on_result: Callable) -> None:
-    from dask.distributed import Client, as_completed  # noqa: PLC0415 - optional, heavy
+    import dask  # noqa: PLC0415 - optional, heavy
+    from dask.distributed import Client, as_completed  # noqa: PLC0415
+    from dask.utils import parse_timedelta  # noqa: PLC0415
 
     try:
         client = Client(address)
@@ -249,6 +251,11 @@ def _run_dask(address: str, jobs: list[Job], raw: RawInstance, digest: str, opti
     lost: list[Exception] = []
     quiet = contextlib.nullcontext() if options.verbose else _quiet_logger("distributed")
     with quiet, client:  # a lost scheduler is reported below, without Dask's reconnect tracebacks
+        wait_s = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+        try:  # a scheduler without workers would leave the batch waiting for ever
+            client.wait_for_workers(1, timeout=wait_s)
+        except (TimeoutError, OSError):
+            raise SchedulerError(f"the Dask scheduler at {address} has no workers (waited {wait_s:g} s)") from None
         raw_f = client.scatter(raw, broadcast=True, hash=False)
         futures = {client.submit(solve_job, raw_f, digest, j.scenario, options, pure=False,
                                  key=f"forcealloc-{j.digest}-{time.time_ns()}"): j for j in jobs}

@@ -272,7 +272,8 @@ def _start_cluster(workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
     from dask.distributed import Client
 
     with Client(addr, timeout=60) as c:
-        c.wait_for_workers(workers, timeout=60)
+        if workers:
+            c.wait_for_workers(workers, timeout=60)
     return addr, procs
 
 
@@ -435,3 +436,16 @@ def test_scheduler_lost_midway_keeps_finished_and_rerun_finishes(tmp_path):
     assert r.returncode in (0, 5), r.stderr
     assert f"({kept} already done" in r.stdout
     assert len(_summary(out)) == 17
+
+
+@pytest.mark.dask
+def test_scheduler_without_workers_is_named(bundled, tmp_path):
+    addr, procs = _start_cluster(0)
+    try:
+        env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+        r = subprocess.run([*FORCEALLOC, "batch", str(bundled), "--sweep", "veto", "--out", str(tmp_path / "o"),
+                            "--no-progress", "--scheduler", addr], capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        _stop(procs)
+    assert r.returncode == 6, r.stderr
+    assert f"the Dask scheduler at {addr} has no workers" in r.stderr and "Traceback" not in r.stderr
