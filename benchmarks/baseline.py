@@ -58,6 +58,9 @@ def compare(cases: dict[str, dict], ratios: dict[str, dict], baseline: dict) -> 
             if b is not None and v is not None:
                 rows.append(f"{name:<16}{m:<15}{b:>14.3f}{v:>14.3f}  (reported)")
     for name, r in sorted(ratios.items()):
+        if "ceiling" not in r and "floor" not in r:
+            rows.append(f"{'ratio':<16}{name:<15}{'-':>14}{r['value']:>14.2f}  (reported)")
+            continue
         if "ceiling" in r:
             ok, limit, word = r["value"] <= r["ceiling"], r["ceiling"], "ABOVE CEILING"
         else:

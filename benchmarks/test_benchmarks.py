@@ -85,9 +85,13 @@ def _ten_alternatives(case) -> dict:
     t1 = time.perf_counter()
     alts = k_best(inst, 11, "nation-role", options=case.options)  # the optimum and ten alternatives
     t2 = time.perf_counter()
+    searched = [a.solution.solver for a in alts.alternatives[1:] if a.certified_by == "search"]
     out = {"one_solve_s": t1 - t0, "ten_alternatives_s": t2 - t1, "ratio": (t2 - t1) / (t1 - t0),
            "found": len(alts.alternatives) - 1, "from_pool": alts.timings.get("from_pool"),
-           "searches": alts.timings.get("searches"), "objective": one.objective}
+           "searches": alts.timings.get("searches"), "objective": one.objective,
+           # deterministic with one thread and a fixed seed: what the quick tier gates
+           "nodes": sum(x.get("nodes") or 0 for x in searched),
+           "lp_iterations": sum(x.get("lp_iterations") or 0 for x in searched)}
     return out
 
 
@@ -116,10 +120,12 @@ def _ten_rebuilds(case) -> float:
 def test_ten_alternatives(benchmark, name):
     """Ten alternatives on the persistent model against one solve and against ten rebuilds.
 
-    The 5x target is for M (full tier). The quick cases solve in a tenth of a second, so
-    ten re-solves cost about ten solves' fixed overhead: there the gate is the mechanism
-    (persistent re-solves beat rebuilding the model per alternative) plus a loose ceiling,
-    each the median of three rounds so that one noisy round on a shared machine cannot fail CI.
+    The 5x target is for M (full tier). The quick cases solve in a tenth of a second while
+    each alternative there is a search among near-ties (the bundled instance's next best
+    allocations lie within 0.01 % of the optimum, inside HiGHS's default gap), so their time
+    ratios are reported, not gated; CI gates their B&B nodes and LP iterations summed over
+    the ten searches (deterministic) against the baseline, like every other case. Times are
+    the median of three rounds.
     """
     case = BY_NAME[name]
     benchmark.group = "alternatives"
@@ -145,11 +151,10 @@ def test_ten_alternatives(benchmark, name):
     assert all(r["found"] == 10 for r in runs)
     if name == "M":
         ratio("alternatives_M", m["ratio"], "ten nation-role alternatives / one optimal solve (M)", ceiling=5.0)
-    elif name == "bundled":
-        ratio("alternatives_bundled", m["ratio"], "ten nation-role alternatives / one optimal solve (bundled)",
-              ceiling=10.0)
-        ratio("alternatives_rebuild_bundled", m["rebuild_over_persistent"],
-              "ten alternatives by rebuilding / on the persistent model (bundled)", floor=1.5)
+    else:
+        ratio(f"alternatives_{name}", m["ratio"], f"ten nation-role alternatives / one optimal solve ({name})")
+        ratio(f"alternatives_rebuild_{name}", m["rebuild_over_persistent"],
+              f"ten alternatives by rebuilding / on the persistent model ({name})")
 
 
 # --------------------------------------------------------------------------- what-if batches
@@ -241,12 +246,13 @@ def _throughput(path, scenarios, workers: int, out, options: SolveOptions | None
 
 @pytest.mark.tier("quick")
 def test_batch_two_workers(benchmark, tmp_path):
-    """Throughput with one and with two local workers on the same 60 S scenarios, five
-    interleaved rounds. Throughput is the steady rate, from the first finished scenario to
-    the last (the about 2 s a batch spends starting its workers, the same for one worker or
-    two, is reported beside it, as is the end-to-end rate). Each configuration's best round
-    counts: on a shared machine noise only ever slows a run down (rounds of one
-    configuration differ by 15 % here), so the best round is its capability."""
+    """Throughput with one and with two local workers on the same 60 S scenarios, in five
+    rounds, each round one batch with one worker then one with two. Throughput is the steady
+    rate, from the first finished scenario to the last (the about 1.6 s a batch spends
+    starting its workers, the same for one worker or two, is reported beside it, as is the
+    end-to-end rate). The gated figure is the median over the rounds of each round's ratio:
+    the two batches of a round run back to back, under the same load of a shared machine
+    whose rounds differ by 15 % and more, and the median shrugs off one disturbed round."""
     from solver.io import read_raw
 
     path = BY_NAME["S"].path()
@@ -256,18 +262,19 @@ def test_batch_two_workers(benchmark, tmp_path):
     def both():
         rounds = [(_throughput(path, scenarios, 1, tmp_path / f"one{i}"),
                    _throughput(path, scenarios, 2, tmp_path / f"two{i}")) for i in range(5)]
-        best = {k: {w: max(r[i][k] for r in rounds) for i, w in enumerate(("one", "two"))}
-                for k in ("steady", "end_to_end")}
-        return {"one_worker_per_s": best["steady"]["one"], "two_workers_per_s": best["steady"]["two"],
-                "speedup": best["steady"]["two"] / best["steady"]["one"],
-                "end_to_end_speedup": best["end_to_end"]["two"] / best["end_to_end"]["one"],
-                "first_result_s": round(min(r[1]["first_result_s"] for r in rounds), 2),
+        per_round = [b["steady"] / a["steady"] for a, b in rounds]
+        return {"one_worker_per_s": statistics.median(a["steady"] for a, _ in rounds),
+                "two_workers_per_s": statistics.median(b["steady"] for _, b in rounds),
+                "speedup": statistics.median(per_round),
+                "end_to_end_speedup": statistics.median(b["end_to_end"] / a["end_to_end"] for a, b in rounds),
+                "first_result_s": round(statistics.median(b["first_result_s"] for _, b in rounds), 2),
                 "rounds_steady": [[round(a["steady"], 3), round(b["steady"], 3)] for a, b in rounds]}
 
     m = benchmark.pedantic(both, rounds=1, iterations=1)
     benchmark.extra_info.update(m)
     record("batch-workers-S", {**m, "tier": "quick"})
-    ratio("two_workers", m["speedup"], "steady scenarios/s with two local workers / with one (2 cores)", floor=1.7)
+    ratio("two_workers", m["speedup"], "steady scenarios/s with two local workers / with one (2 cores), "
+          "median of five paired rounds", floor=1.7)
 
 
 @pytest.mark.parametrize("name", [pytest.param("bundled", marks=pytest.mark.tier("quick")),

@@ -16,6 +16,12 @@ def _num(v, digits: int = 2) -> str:
     return f"{v:,.{digits}f}"
 
 
+def _column(values, digits: int = 2) -> list[str]:
+    """One column's numbers with one number of decimals, so they line up."""
+    whole = all(v is None or abs(v - round(v)) < 1e-9 for v in values)
+    return ["-" if v is None else f"{v:,.{0 if whole else digits}f}" for v in values]
+
+
 def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:
     names = framework_names or {}
     head = f"[bold]{sol.instance}[/bold]: {str(sol.status).upper()}"
@@ -37,10 +43,12 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
     t = Table(title="Objective", title_justify="left")
     for c in ("term", "value", "weight", "weighted"):
         t.add_column(c, justify="left" if c == "term" else "right")
-    for term, v in sol.terms.items():
-        w = 1.0 if term == "shortfall" else sol.weights.get(term, 0.0)
-        t.add_row(term, _num(v), _num(w), _num(w * v))
-    t.add_row("[bold]objective[/bold]", "", "", f"[bold]{_num(sol.objective)}[/bold]")
+    weights = [1.0 if term == "shortfall" else sol.weights.get(term, 0.0) for term in sol.terms]
+    weighted = [w * v for w, v in zip(weights, sol.terms.values(), strict=True)] + [sol.objective]
+    cols = _column(list(sol.terms.values())), _column(weights), _column(weighted)
+    for term, *cells in zip(sol.terms, *cols, strict=False):
+        t.add_row(term, *cells)
+    t.add_row("[bold]objective[/bold]", "", "", f"[bold]{cols[2][-1]}[/bold]")
     console.print(t)
     if sol.gap_objective is not None:
         console.print(f"GAP objective: [bold]{_num(sol.gap_objective)}[/bold]")
@@ -48,17 +56,20 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
     t = Table(title="Role coverage", title_justify="left")
     for c in ("role", "name", "required", "covered", "shortfall", "nations"):
         t.add_column(c, justify="right" if c in ("required", "covered", "shortfall") else "left")
-    for r in sol.roles.itertuples(index=False):
-        required = _num(r.required) if r.active else "n/a"
+    roles = sol.roles
+    required, covered = _column(list(roles["required"])), _column(list(roles["covered"]))
+    for r, req, cov in zip(roles.itertuples(index=False), required, covered, strict=True):
         short = f"[red]{_num(r.shortfall)}[/red]" if r.shortfall > 0 else "0"
-        t.add_row(r.role, str(r.name), required, _num(r.covered), short, ", ".join(r.nations))
+        t.add_row(r.role, str(r.name), req if r.active else "n/a", cov, short, ", ".join(r.nations))
     console.print(t)
 
     t = Table(title="Nations", title_justify="left")
     for c in ("nation", "name", "assets", "contribution", "share", "cost"):
         t.add_column(c, justify="left" if c in ("nation", "name") else "right")
-    for n in sol.nations.itertuples(index=False):
-        t.add_row(n.nation, str(n.name), str(n.assets), _num(n.contribution), f"{100 * n.share:.1f} %", _num(n.cost))
+    nations = sol.nations
+    contribution, cost = _column(list(nations["contribution"])), _column(list(nations["cost"]))
+    for n, c, k in zip(nations.itertuples(index=False), contribution, cost, strict=True):
+        t.add_row(n.nation, str(n.name), str(n.assets), c, f"{100 * n.share:.1f} %", k)
     console.print(t)
 
 

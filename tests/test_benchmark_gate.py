@@ -31,6 +31,11 @@ def test_ratios_against_floor_and_ceiling():
     assert len(baseline.compare({}, bad, BASE)[1]) == 2
 
 
+def test_ratio_without_limit_is_reported_not_gated():
+    rows, failures = baseline.compare({}, {"c": {"value": 99.0, "what": ""}}, BASE)
+    assert failures == [] and any("c" in r and "reported" in r for r in rows)
+
+
 def test_committed_baseline_has_the_quick_cases():
     b = baseline.load()
     assert b is not None
