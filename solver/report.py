@@ -18,8 +18,9 @@ def _num(v, digits: int = 2) -> str:
 
 def _column(values, digits: int = 2) -> list[str]:
     """One column's numbers with one number of decimals, so they line up."""
-    whole = all(v is None or abs(v - round(v)) < 1e-9 for v in values)
-    return ["-" if v is None else f"{v:,.{0 if whole else digits}f}" for v in values]
+    known = [v for v in values if v is not None and v == v]  # None and NaN print as "-"
+    d = 0 if all(abs(v - round(v)) < 1e-9 for v in known) else digits
+    return [f"{v:,.{d}f}" if v is not None and v == v else "-" for v in values]
 
 
 def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:
@@ -43,12 +44,13 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
     t = Table(title="Objective", title_justify="left")
     for c in ("term", "value", "weight", "weighted"):
         t.add_column(c, justify="left" if c == "term" else "right")
-    weights = [1.0 if term == "shortfall" else sol.weights.get(term, 0.0) for term in sol.terms]
-    weighted = [w * v for w, v in zip(weights, sol.terms.values(), strict=True)] + [sol.objective]
-    cols = _column(list(sol.terms.values())), _column(weights), _column(weighted)
-    for term, *cells in zip(sol.terms, *cols, strict=False):
-        t.add_row(term, *cells)
-    t.add_row("[bold]objective[/bold]", "", "", f"[bold]{cols[2][-1]}[/bold]")
+    terms = list(sol.terms)
+    weights = [1.0 if term == "shortfall" else sol.weights.get(term, 0.0) for term in terms]
+    values = [sol.terms[term] for term in terms]
+    weighted = _column([w * v for w, v in zip(weights, values, strict=True)] + [sol.objective])
+    for row in zip(terms, _column(values), _column(weights), weighted[:-1], strict=True):
+        t.add_row(*row)
+    t.add_row("[bold]objective[/bold]", "", "", f"[bold]{weighted[-1]}[/bold]")
     console.print(t)
     if sol.gap_objective is not None:
         console.print(f"GAP objective: [bold]{_num(sol.gap_objective)}[/bold]")
