@@ -8,19 +8,16 @@ from rich.table import Table
 from solver.solution import Solution, Status
 
 
-def _num(v, digits: int = 2) -> str:
-    if v is None:
-        return "-"
-    if abs(v - round(v)) < 1e-9:
-        return f"{round(v):,}"
-    return f"{v:,.{digits}f}"
-
-
 def _column(values, digits: int = 2) -> list[str]:
     """One column's numbers with one number of decimals, so they line up."""
     known = [v for v in values if v is not None and v == v]  # None and NaN print as "-"
     d = 0 if all(abs(v - round(v)) < 1e-9 for v in known) else digits
     return [f"{v:,.{d}f}" if v is not None and v == v else "-" for v in values]
+
+
+def _num(v, digits: int = 2) -> str:
+    """One number: whole numbers without decimals."""
+    return _column([v], digits)[0]
 
 
 def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:

@@ -396,13 +396,18 @@ def test_cli_refuses_a_file_scenario_named_like_a_sweep_scenario(bundled, tmp_pa
     assert not (tmp_path / "out" / "summary.csv").exists()
 
 
+def _veto_sweep_on(scheduler: str, instance: Path, out: Path) -> subprocess.CompletedProcess:
+    """`forcealloc batch --sweep veto` on a scheduler, giving up on it after 2 s, not Dask's 30."""
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    return subprocess.run([*FORCEALLOC, "batch", str(instance), "--sweep", "veto", "--out", str(out), "--no-progress",
+                           "--scheduler", scheduler], capture_output=True, text=True, timeout=120, env=env)
+
+
 @pytest.mark.dask
 def test_unreachable_scheduler_is_named_and_nothing_is_written(bundled, tmp_path):
     out = tmp_path / "out"
     addr = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
-    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
-    r = subprocess.run([*FORCEALLOC, "batch", str(bundled), "--sweep", "veto", "--out", str(out), "--no-progress",
-                        "--scheduler", addr], capture_output=True, text=True, timeout=120, env=env)
+    r = _veto_sweep_on(addr, bundled, out)
     assert r.returncode == 6, r.stderr
     assert f"cannot reach the Dask scheduler at {addr}" in r.stderr
     assert "Traceback" not in r.stderr
@@ -442,9 +447,7 @@ def test_scheduler_lost_midway_keeps_finished_and_rerun_finishes(tmp_path):
 def test_scheduler_without_workers_is_named(bundled, tmp_path):
     addr, procs = _start_cluster(0)
     try:
-        env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
-        r = subprocess.run([*FORCEALLOC, "batch", str(bundled), "--sweep", "veto", "--out", str(tmp_path / "o"),
-                            "--no-progress", "--scheduler", addr], capture_output=True, text=True, timeout=120, env=env)
+        r = _veto_sweep_on(addr, bundled, tmp_path / "o")
     finally:
         _stop(procs)
     assert r.returncode == 6, r.stderr
