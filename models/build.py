@@ -16,7 +16,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.constraints import consent, coverage, enablers, framework, links, nations
-from models.eligibility import ModelData
+from models.eligibility import ModelData, strength_required
 from models.objective import add_objective
 
 
@@ -59,6 +59,7 @@ def add_parameters(m: pyo.ConcreteModel, data: ModelData) -> None:
         roles.index, mutable=True, initialize=(roles["max_enabler_share"] * roles["requirement"]).to_dict()
     )
     m.share_limit = pyo.Param(nats.index, mutable=True, initialize=nats["max_share"].to_dict())
+    m.strength_required = pyo.Param(data.frameworks, mutable=True, initialize=strength_required(data.instance))
     m.budget_limit = pyo.Param(
         nats.index, mutable=True, initialize={n: _nan_to_none(v) for n, v in nats["budget"].items()},
         within=pyo.Any,

@@ -130,6 +130,14 @@ def vetoes(inst: Instance) -> dict[str, list[str]]:
     return out
 
 
+def strength_required(inst: Instance) -> dict[str, float]:
+    """Per framework f, sum of requirement(r) over the roles active under f: the force's
+    required strength sum_r requirement(r) R(r) when f is chosen (constraint 10)."""
+    roles = inst.roles
+    return {f: float(sum(req for req, fws in zip(roles["requirement"], roles["frameworks"], strict=True)
+                         if f in fws)) for f in inst.frameworks.index}
+
+
 def approval_risk(inst: Instance) -> dict[str, float]:
     """risk(f) = - sum over f's approval group of ln approval_probability(n, f)."""
     c = inst.consent
@@ -214,8 +222,9 @@ def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.S
     roles, nations = inst.roles, inst.nations
     cap(roles.loc[opt["role"], "capacity"].to_numpy(dtype=float), opt["footprint"].to_numpy())
     cap(nations.loc[opt["nation"], "budget"].to_numpy(dtype=float), opt["cost"].to_numpy())
-    enabler_limit = (roles.loc[opt["role"], "max_enabler_share"] * roles.loc[opt["role"], "requirement"]).to_numpy()
-    enabler_limit = np.where(opt["enabler_only"].to_numpy(), enabler_limit, np.inf)
+    share = roles.loc[opt["role"], "max_enabler_share"].to_numpy(dtype=float)
+    enabler_limit = share * roles.loc[opt["role"], "requirement"].to_numpy(dtype=float)
+    enabler_limit = np.where(opt["enabler_only"].to_numpy() & (share < 1), enabler_limit, np.inf)  # 1: no cap
     cap(enabler_limit, opt["contribution"].to_numpy())
     return pd.Series(ub.astype(int), index=opt.index)
 
@@ -230,8 +239,10 @@ def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
     opt.insert(0, "unit", reps.loc[opt["asset"]].to_numpy())
     opt = opt.drop(columns=["asset", "override"])
     opt["enabler_only"] = inst.nations.loc[opt["nation"], "enabler_only"].to_numpy().astype(bool)
-    # Constraint 4 with no framework left: the unit can never serve.
-    opt = opt[units.loc[opt["unit"], "frameworks"].map(len).to_numpy() > 0]
+    # Constraint 4: a unit serves in a role only under a framework it may serve under
+    # and under which the role is active; with none left the option gets no variable.
+    opt = opt[serving_frameworks(units.loc[opt["unit"], "frameworks"].to_numpy(),
+                                 inst.roles.loc[opt["role"], "frameworks"].to_numpy()).map(len).to_numpy() > 0]
     opt["ub"] = upper_bounds(inst, opt, units)  # 0 keeps the variable, fixed at 0
     opt = opt.sort_values(["unit", "role"]).reset_index(drop=True)
     return ModelData(
@@ -256,7 +267,22 @@ def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
     ]
 
 
+def serving_frameworks(unit_frameworks, role_frameworks) -> pd.Series:
+    """Per option, F(k) ∩ frameworks(r): the frameworks under which the unit may fill
+    the role (constraint 4; a role not active under the chosen framework takes no asset)."""
+    cache: dict[tuple, tuple] = {}
+    out = []
+    for a, b in zip(unit_frameworks, role_frameworks, strict=True):
+        key = (a, b)
+        if key not in cache:
+            wanted = set(b)
+            cache[key] = tuple(f for f in a if f in wanted)
+        out.append(cache[key])
+    return pd.Series(out, dtype=object)
+
+
 def usable_under(data: ModelData, framework: str) -> np.ndarray:
-    """Boolean mask of the options whose unit may serve under a framework."""
-    fws = data.units.loc[data.options["unit"], "frameworks"]
+    """Boolean mask of the options that may serve under a framework (constraint 4)."""
+    fws = serving_frameworks(data.units.loc[data.options["unit"], "frameworks"].to_numpy(),
+                             data.roles.loc[data.options["role"], "frameworks"].to_numpy())
     return np.fromiter((framework in fs for fs in fws), dtype=bool, count=len(fws))

@@ -23,11 +23,13 @@ HiGHS keeps no solution pool, so forcealloc builds one on the persistent model:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyomo.environ as pyo
 
+from models.eligibility import model_data
 from models.expr import linear
 from solver.diagnose import explain_framework
 from solver.instance import Instance
@@ -56,6 +58,7 @@ class Alternatives:
     mip_gap: float = 0.0
     note: str = ""
     timings: dict = field(default_factory=dict)
+    stopped: str = ""  # why the list ends: what a planner must know before reading "only 3"
 
     @property
     def optimum(self) -> Solution | None:
@@ -66,6 +69,7 @@ class Alternatives:
             "level": self.level,
             "mip_gap": self.mip_gap,
             "ranking": self.note,
+            "stopped": self.stopped,
             "alternatives": [
                 {
                     "rank": a.rank,
@@ -104,11 +108,10 @@ def changes(base: Solution, alt: Solution) -> dict:
     roles = []
     for r in sorted(set(a) | set(b)):
         old, new = a.get(r, {}), b.get(r, {})
-        leave = [{"nation": n, "contribution": old[n]} for n in sorted(old) if n not in new]
-        join = [{"nation": n, "contribution": new[n]} for n in sorted(new) if n not in old]
-        changed = [{"nation": n, "from": old[n], "to": new[n]} for n in sorted(old) if n in new and abs(old[n] - new[n]) > 1e-9]
-        if leave or join or changed:
-            roles.append({"role": r, "leave": leave, "join": join, "change": changed})
+        moves = [{"nation": n, "from": old.get(n, 0.0), "to": new.get(n, 0.0)} for n in sorted(set(old) | set(new))
+                 if abs(old.get(n, 0.0) - new.get(n, 0.0)) > 1e-9]
+        if moves:
+            roles.append({"role": r, "before": sum(old.values()), "after": sum(new.values()), "nations": moves})
     na, nb = set(base.nations["nation"]), set(alt.nations["nation"])
     deltas = {t: _delta(alt.terms.get(t), base.terms.get(t)) for t in base.terms}
     deltas["objective"] = _delta(alt.objective, base.objective)
@@ -126,25 +129,20 @@ def _delta(a, b):
 
 
 def describe(ch: dict) -> str:
-    """One line a planner reads: framework switch, who joins and leaves, roles changing hands."""
+    """One line a planner reads: framework switch, who joins and leaves, and per role every
+    nation whose contribution changes, before and after (so coverage never seems to fall
+    when one nation's units replace another's)."""
     parts = []
     if ch["framework"]:
-        parts.append(f"framework {ch['framework']['from']} -> {ch['framework']['to']}")
+        parts.append(f"framework {ch['framework']['from']} → {ch['framework']['to']}")
     if ch["nations_join"]:
         parts.append("join " + ", ".join(ch["nations_join"]))
     if ch["nations_leave"]:
         parts.append("leave " + ", ".join(ch["nations_leave"]))
     for r in ch["roles"]:
-        left = ", ".join(f"{x['nation']} {x['contribution']:g}" for x in r["leave"])
-        came = ", ".join(f"{x['nation']} {x['contribution']:g}" for x in r["join"])
-        if left and came:
-            parts.append(f"{r['role']}: {left} replaced by {came}")
-        elif came:
-            parts.append(f"{r['role']}: + {came}")
-        elif left:
-            parts.append(f"{r['role']}: - {left}")
-        else:
-            parts.append(f"{r['role']}: " + ", ".join(f"{x['nation']} {x['from']:g}->{x['to']:g}" for x in r["change"]))
+        moves = ", ".join(f"{x['nation']} {x['from']:g}→{x['to']:g}" for x in r["nations"])
+        total = f" (total {r['before']:g}→{r['after']:g})" if abs(r["before"] - r["after"]) > 1e-9 else ""
+        parts.append(f"{r['role']}: {moves}{total}")
     return "; ".join(parts) if parts else "same nation-role pattern"
 
 
@@ -221,17 +219,18 @@ def _within_gap(obj: float, bound: float, gap: float) -> bool:
 
 # --------------------------------------------------------------------------- k-best
 def k_best(instance: Instance, k: int, level: str = "nation-role", within: float | None = None,
-           options: SolveOptions | None = None, session: Session | None = None) -> Alternatives:
+           options: SolveOptions | None = None, session: Session | None = None,
+           progress: Callable[[dict], None] | None = None) -> Alternatives:
     """The k best allocations that differ at ``level`` (see the module docstring)."""
     if level == "framework":
-        return per_framework(instance, options)
+        return per_framework(instance, options, progress)
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     options = options or SolveOptions()
     if level == "asset" and options.aggregate:
         options = replace(options, aggregate=False)  # the x vector is per asset
     t0 = time.perf_counter()
-    s = session or Session(instance, options)
+    s = session or Session(instance, options, progress=progress)
     pool = _Pool(s)
     cutter = _Cutter(s, level)
     found: list[Alternative] = []
@@ -241,6 +240,8 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     cap = np.inf
     gap = options.mip_gap
     runs = 0
+    stopped = f"stopped at --k {k}"
+    ordered = _order_interchangeable(s, instance) if level == "asset" else []
     try:
         first = s.solve()  # weighted objective (or lexicographic), with the greedy start
         runs += 1
@@ -271,8 +272,12 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
                 runs += 1
                 certified = "search"
                 if run.status == Status.INFEASIBLE:
+                    stopped = ("stopped at --within: nothing else lies within "
+                               f"{100 * within:g} % of the optimum" if within is not None
+                               else "no other allocation exists")
                     break
                 if not run.status.has_solution:
+                    stopped = f"stopped by the solver ({run.status}: {run.message or 'no allocation'})"
                     break
                 this_bound = max(bound, run.bound if run.bound is not None else -np.inf)
                 bound = this_bound
@@ -284,7 +289,7 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     finally:
         pool.close()
         cutter.remove_all()
-        for con in (limit_con, floor_con):
+        for con in (limit_con, floor_con, *ordered):
             if con is not None:
                 s.remove_constraint(con)
     found.sort(key=lambda a: (a.solution.objective, a.rank))
@@ -292,9 +297,32 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
         a.rank = i
     note = ("exact" if gap == 0 else
             f"exact up to the relative gap {gap:g}: allocations whose objectives differ by less may be out of order")
-    return Alternatives(level, found, mip_gap=gap, note=note,
+    return Alternatives(level, found, mip_gap=gap, note=note, stopped=stopped,
                         timings={"total_s": round(time.perf_counter() - t0, 4), "searches": runs,
                                  "from_pool": sum(a.certified_by == "pool" for a in found[1:])})
+
+
+def _order_interchangeable(s: Session, instance: Instance) -> list:
+    """Rows that make the per-asset model count each allocation of interchangeable assets
+    once: within a class (same nation, roles, contribution, cost, footprint, frameworks),
+    the assets take their roles in role order, the unassigned last. Swapping two
+    identical battalions is then no alternative at the asset level."""
+    m = s.model
+    roles = list(s.data.roles.index)
+    pos = {r: i + 1 for i, r in enumerate(roles)}
+    last = len(roles) + 1
+    by_unit = m.fa.by_unit
+    rows = []
+    for members in model_data(instance, aggregate=True).units["members"]:
+        units = [a for a in members if a in by_unit]
+        for a, b in zip(units, units[1:], strict=False):
+            # rank(a) <= rank(b), rank = sum_r pos(r) x[a,r] + last * (1 - sum_r x[a,r])
+            xa = [m.assign[m.fa.keys[i]] for i in by_unit[a]]
+            xb = [m.assign[m.fa.keys[i]] for i in by_unit[b]]
+            ca = [pos[m.fa.keys[i][1]] - last for i in by_unit[a]]
+            cb = [last - pos[m.fa.keys[i][1]] for i in by_unit[b]]
+            rows.append(s.add_constraint(linear(ca + cb, xa + xb) <= 0, prefix="interchangeable"))
+    return rows
 
 
 def _best_allowed(pool: _Pool, cutter: _Cutter, excluded: list[np.ndarray], cap: float = np.inf):
@@ -308,11 +336,12 @@ def _best_allowed(pool: _Pool, cutter: _Cutter, excluded: list[np.ndarray], cap:
 
 
 # --------------------------------------------------------------------------- per framework
-def per_framework(instance: Instance, options: SolveOptions | None = None) -> Alternatives:
+def per_framework(instance: Instance, options: SolveOptions | None = None,
+                  progress: Callable[[dict], None] | None = None) -> Alternatives:
     """The best allocation under each framework; the others explained."""
     options = options or SolveOptions()
     t0 = time.perf_counter()
-    s = Session(instance, options)
+    s = Session(instance, options, progress=progress)
     m = s.model
     found: list[Alternative] = []
     unavailable: dict[str, dict] = {}
@@ -348,11 +377,11 @@ def per_framework(instance: Instance, options: SolveOptions | None = None) -> Al
 
 # --------------------------------------------------------------------------- near-optimal
 def near_optimal(instance: Instance, slack: float = 0.05, count: int = 5,
-                 options: SolveOptions | None = None) -> Alternatives:
+                 options: SolveOptions | None = None, progress: Callable[[dict], None] | None = None) -> Alternatives:
     """Allocations within (1 + slack) of the optimum, each as different as possible."""
     options = options or SolveOptions()
     t0 = time.perf_counter()
-    s = Session(instance, options)
+    s = Session(instance, options, progress=progress)
     m = s.model
     first = s.solve()
     if not first.status.has_solution:
@@ -365,6 +394,7 @@ def near_optimal(instance: Instance, slack: float = 0.05, count: int = 5,
     m.mga_t = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, len(cutter.vars)))  # reaches HiGHS with its first row
     total = np.zeros(len(cutter.vars))
     const = 0.0
+    stopped = f"stopped at --count {count}"
     try:
         for _ in range(count):
             last = found_vecs[-1]
@@ -378,10 +408,13 @@ def near_optimal(instance: Instance, slack: float = 0.05, count: int = 5,
             s.set_objective(linear([-1.0, *(-eps * total).tolist()], [m.mga_t, *cutter.vars], -eps * const))
             run = s.run()
             if not run.status.has_solution:
+                stopped = (f"no other allocation within {100 * slack:g} % of the optimum"
+                           if run.status == Status.INFEASIBLE else f"stopped by the solver ({run.status})")
                 break
             v = cutter.vector(run.columns)
             dmin = int(min(np.abs(v - w).sum() for w in found_vecs))
             if dmin == 0:
+                stopped = f"no other allocation within {100 * slack:g} % of the optimum"
                 break
             sol = s.solution(run)
             found_vecs.append(v)
@@ -393,7 +426,10 @@ def near_optimal(instance: Instance, slack: float = 0.05, count: int = 5,
             s.remove_constraint(c)
         s.restore_objective()  # the variable leaves HiGHS with its last row
         m.del_component(m.mga_t)
-    return Alternatives("near-optimal", found, mip_gap=options.mip_gap,
+    found[1:] = sorted(found[1:], key=lambda a: (a.solution.objective, a.rank))
+    for i, a in enumerate(found, 1):
+        a.rank = i
+    return Alternatives("near-optimal", found, mip_gap=options.mip_gap, stopped=stopped,
                         note=f"each within {slack:.1%} of the optimum, maximising its distance to those found before",
                         timings={"total_s": round(time.perf_counter() - t0, 4)})
 

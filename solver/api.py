@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from models.eligibility import eligibility_warnings, eligible_pairs
@@ -14,11 +15,13 @@ from solver.solve import Session, SolveOptions
 __all__ = ["Session", "SolveOptions", "check", "solve"]
 
 
-def solve(instance: Instance | str | Path, options: SolveOptions | None = None) -> Solution:
-    """Solve an instance (or the path of one) and explain it when it is infeasible."""
+def solve(instance: Instance | str | Path, options: SolveOptions | None = None,
+          progress: Callable[[dict], None] | None = None) -> Solution:
+    """Solve an instance (or the path of one) and explain it when it is infeasible.
+    ``progress`` is called during the search with {incumbent, bound, gap}."""
     if not isinstance(instance, Instance):
         instance = load_instance(instance)
-    session = Session(instance, options)
+    session = Session(instance, options, progress=progress)
     sol = session.solve()
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)

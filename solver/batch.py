@@ -21,10 +21,8 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import re
 import signal
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from dataclasses import asdict, dataclass, field, replace
@@ -33,19 +31,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver import scenarios as sw
+from solver.changes import check_scenarios, parametric_instance, scenario_instance
 from solver.diagnose import explain_infeasible
 from solver.instance import Instance, InstanceError
 from solver.io.readers import RawInstance
 from solver.io.writers import atomic_write, json_text, write_solution
-from solver.scenarios import Scenario, base_digest, parametric_instance, scenario_instance
-from solver.solution import Solution, Status
+from solver.scenarios import Scenario, ScenarioError, base_digest, folder_name, name_issues
+from solver.solution import Solution, Status, objective_value
 from solver.solve import Session, SolveOptions
+from solver.summary import summary_frame, write_summary
 from solver.validate import validate
 
-SUMMARY_COLUMNS = ["scenario", "status", "objective", "cost", "shortfall", "approval_risk", "enabler_dependence",
-                   "framework", "nations", "nation_list", "total_shortfall", "delta", "solve_time_s", "path",
-                   "attempts", "error", "digest"]
 EXIT_SCENARIO_FAILED = 5
 EXIT_INTERRUPTED = 130
 EXIT_SCHEDULER = 6
@@ -80,10 +76,6 @@ class BatchResult:
         return summary_frame(self.rows)
 
 
-def safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)
-
-
 # --------------------------------------------------------------------------- worker side
 _STATE: dict[str, tuple] = {}  # per process: base digest -> (raw, base instance, session)
 
@@ -101,7 +93,8 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
     """Solve the base or one scenario; never raises for the scenario's own faults."""
     t0 = time.perf_counter()
     name = "base" if scenario is None else scenario.name
-    row = {"scenario": name, "path": ""}
+    row = {"scenario": name, "description": scenario.description if scenario else "the instance as given",
+           "path": ""}
     try:
         raw, base, session = _base_state(raw, base_digest, options)
         opts = replace(options, **(scenario.solver if scenario else {}))
@@ -121,7 +114,7 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
                 session.options = options
         else:
             sol = _solve_and_explain(Session(inst, opts), inst, opts)
-        row.update(_row(sol), path=path)
+        row.update(_row(sol, base.settings.weights), path=path)
         if sol.status == Status.ERROR:
             row["error"] = sol.solver.get("message") or "solver error"
         return row, sol
@@ -141,14 +134,22 @@ def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions) -> 
     return sol
 
 
-def _row(sol: Solution) -> dict:
-    return {
+def _row(sol: Solution, base_weights: dict[str, float]) -> dict:
+    """A summary row; the objective is also priced at the base's weights so the summary
+    can tell a change of allocation from a change of weights."""
+    row = {
         "status": str(sol.status), "objective": sol.objective,
         **{t: sol.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
-        "framework": sol.framework, "nations": len(sol.nations),
-        "nation_list": ";".join(sol.nations["nation"]) if len(sol.nations) else "",
+        "framework": sol.framework, "approval_probability": sol.approval_probability,
+        "nations": len(sol.nations), "nation_list": ";".join(sorted(sol.nations["nation"])) if len(sol.nations) else "",
         "total_shortfall": sol.total_shortfall if sol.status.has_solution else None, "error": "",
+        "roles_short": "; ".join(f"{r.role} {r.shortfall:g}" for r in sol.roles.itertuples() if r.shortfall > 1e-9),
     }
+    if sol.status.has_solution:
+        row["objective_at_base_weights"] = objective_value(sol.terms, base_weights)
+        row["other_at_base_weights"] = (base_weights.get("approval_risk", 0.0) * sol.terms["approval_risk"]
+                                        + base_weights.get("enabler_dependence", 0.0) * sol.terms["enabler_dependence"])
+    return row
 
 
 def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions, out_dir: Path) -> None:
@@ -168,7 +169,7 @@ def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions
         row, sol = solve_job(raw, base_digest, scenario, options)
         if sol is not None:
             try:
-                write_solution(sol, out_dir / "scenarios" / safe_name(row["scenario"]))
+                write_solution(sol, out_dir / "scenarios" / folder_name(row["scenario"]))
             except Exception as exc:  # a full disk (or a writer fault) fails this scenario, not the batch
                 row.update(status="error", error=f"writing results: {type(exc).__name__}: {exc}")
         conn.send(("done", (row, None)))
@@ -292,38 +293,18 @@ def _quiet_logger(name: str):
             log.setLevel(level)
 
 
-def summary_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
-    if len(df):
-        base = df.loc[df["scenario"] == "base", "objective"]
-        b = base.iloc[0] if len(base) else None
-        df["delta"] = df["objective"] - b if b is not None and pd.notna(b) else None
-        order = (df["scenario"] != "base").astype(int)
-        df = df.assign(_o=order).sort_values(["_o", "scenario"], kind="stable").drop(columns="_o")
-    return df.reset_index(drop=True)
-
-
-def write_summary(rows: list[dict], out_dir: Path) -> pd.DataFrame:
-    df = summary_frame(rows)
-    atomic_write(out_dir / "summary.csv", lambda p: df.to_csv(p, index=False))
-    atomic_write(out_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
-    return df
-
-
-def repeated_names(scenarios: list[Scenario]) -> list[str]:
-    """Names that would make two results share a folder: repeated ones, and 'base'."""
-    counts = Counter(s.name for s in scenarios)
-    return sorted(n for n, c in counts.items() if c > 1 or n == "base")
-
-
 def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out_dir: str | Path,
               options: SolveOptions | None = None, workers: int | None = None, scheduler: str | None = None,
               progress: Callable | None = None, on_pool: Callable | None = None) -> BatchResult:
-    """Solve the base and every scenario; results under ``out_dir`` as they finish."""
+    """Solve the base and every scenario; results under ``out_dir`` as they finish.
+
+    Every scenario is checked against the instance first (names, keys, columns,
+    values, references): any problem raises ScenarioError before anything is
+    solved or written."""
     options = options or SolveOptions()
-    repeated = repeated_names(scenarios)
-    if repeated:  # two results would share one folder (scenario files are checked for this too)
-        raise ValueError(f"scenario names must be unique and not 'base': {', '.join(repeated)}")
+    issues = name_issues(scenarios) + check_scenarios(raw, [s for s in scenarios if s.source])
+    if issues:
+        raise ScenarioError(issues)
     out_dir = Path(out_dir)
     state = out_dir / "state"
     state.mkdir(parents=True, exist_ok=True)
@@ -342,7 +323,7 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
     def on_result(job: Job, row: dict, sol: Solution | None) -> None:
         row = {**row, "digest": job.digest, "attempts": job.attempts}
         if sol is not None:  # Dask: the workers may not share this file system
-            write_solution(sol, out_dir / "scenarios" / safe_name(job.name))
+            write_solution(sol, out_dir / "scenarios" / folder_name(job.name))
         atomic_write(state / f"{job.digest}.json", lambda p: p.write_text(json_text(_jsonable(row))))
         rows.append(row)
         if row.get("status") == "error":
@@ -375,21 +356,6 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
     if rows:  # nothing to summarise when the scheduler could not be reached for the first job
         write_summary(rows, out_dir)
     return result
-
-
-def sweep_scenarios(kind: str, raw: RawInstance, base: Instance, options: SolveOptions, factor: str) -> list[Scenario]:
-    """Generated scenarios; the veto sweep first solves the base to know its framework."""
-    if kind == "withdrawal":
-        return sw.sweep_withdrawal(raw)
-    if kind == "consent":
-        return sw.sweep_consent(raw)
-    if kind == "requirement":
-        return sw.sweep_requirement(factor)
-    sol = Session(base, options).solve()
-    if not sol.status.has_solution:
-        return []
-    group = base.group_members(base.frameworks.at[sol.framework, "approval_group"])
-    return sw.sweep_veto(raw, sol.framework, group)
 
 
 def run_with_progress(raw: RawInstance, scenarios: list[Scenario], out_dir, options: SolveOptions,

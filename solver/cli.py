@@ -21,8 +21,9 @@ import click
 from rich.console import Console
 
 from solver import alternatives as alt
-from solver import api
+from solver import api, sweeps
 from solver import batch as batch_mod
+from solver.changes import check_scenarios
 from solver.gap import GapFormatError, gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec
 from solver.generate import generate as generate_instance
@@ -32,9 +33,11 @@ from solver.io.writers import (
     json_text,
     write_alternatives,
     write_instance,
+    write_skipped,
     write_solution,
     write_tables,
 )
+from solver.progress import SolveProgress
 from solver.report import (
     print_alternatives,
     print_batch,
@@ -42,16 +45,17 @@ from solver.report import (
     print_solution,
     status_exit_code,
 )
-from solver.scenarios import ScenarioError, read_scenarios
+from solver.scenarios import MAX_SCENARIOS, ScenarioError, name_issues, read_scenarios
 from solver.schema import TERMS
 from solver.solution import Status
 from solver.solve import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.sweeps import factors
 from solver.validate import validate as validate_raw
 
 EXIT_BAD_INPUT = 2
 
-out = Console(highlight=False, soft_wrap=False, width=160)
-err = Console(stderr=True, highlight=False, width=160)
+out = Console(highlight=False, soft_wrap=False)  # the terminal's width (80 when not a terminal)
+err = Console(stderr=True, highlight=False)
 
 
 def bad_input(exc: InstanceError) -> None:
@@ -92,6 +96,8 @@ def solve_options(f):
         click.option("--lex-tolerance", type=click.FloatRange(min=0), default=None,
                      help="Relative slack each later lexicographic stage allows the earlier terms [default: instance.yaml, else 0]."),
         click.option("--verbose", "-v", is_flag=True, help="Show HiGHS progress on stderr."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="No progress line (it shows only on a terminal, for runs over 2 s)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -99,7 +105,7 @@ def solve_options(f):
 
 
 def make_options(time_limit, mip_gap, threads, seed, no_aggregate, no_warm_start, lexicographic,
-                 lex_tolerance, verbose) -> SolveOptions:
+                 lex_tolerance, verbose, quiet=False) -> SolveOptions:
     return SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
                         aggregate=not no_aggregate, warm_start=not no_warm_start,
                         lexicographic=_terms(lexicographic), lex_tolerance=lex_tolerance, verbose=verbose)
@@ -162,7 +168,11 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     options = make_options(**kw)
     if write_model:
         api.Session(inst, options).write_model(write_model)
-    sol = api.solve(inst, options)
+    progress = SolveProgress(enabled=None if not (kw["quiet"] or kw["verbose"]) else False)
+    try:
+        sol = api.solve(inst, options, progress)
+    finally:
+        progress.done()
     if out_dir:
         write_solution(sol, out_dir)
     if as_json:
@@ -224,10 +234,15 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
     """
     inst = load_or_exit(instance)
     options = make_options(**kw)
-    if near_optimal:
-        alts = alt.near_optimal(inst, slack, count, options)
-    else:
-        alts = alt.k_best(inst, k, level, _fraction(within), options)
+    progress = SolveProgress(enabled=None if not (kw["quiet"] or kw["verbose"]) else False,
+                             label="alternatives")
+    try:
+        if near_optimal:
+            alts = alt.near_optimal(inst, slack, count, options, progress)
+        else:
+            alts = alt.k_best(inst, k, level, _fraction(within), options, progress=progress)
+    finally:
+        progress.done()
     if out_dir:
         write_alternatives(alts, out_dir)
     if as_json:
@@ -255,9 +270,11 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
               help="summary.csv, summary.parquet, scenarios/<name>/ and state/ (finished scenarios) go here.")
 @click.option("--workers", type=click.IntRange(min=1), help="Local worker processes [default: one per core].")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on a Dask distributed cluster instead.")
+@click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_SCENARIOS, show_default=True,
+              help="Refuse a batch of more scenarios than this (raise it on purpose).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @solve_options
-def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_progress, **kw) -> None:
+def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, **kw) -> None:
     """Solve INSTANCE and what-if SCENARIOS (a YAML file) and/or generated --sweep s.
 
     Runs on a local process pool by default (each worker builds the base model
@@ -279,22 +296,38 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_pr
         bad_input(exc)
     options = make_options(**kw)
     found: list = []
+    issues: list = []
     if scenarios:
         try:
             found, base_path = read_scenarios(scenarios)
         except ScenarioError as exc:
-            print_issues(exc.issues, err, f"[red]{len(exc.issues)} error(s)[/red] in the scenario file:")
-            sys.exit(EXIT_BAD_INPUT)
-        if base_path and Path(base_path) != Path(instance).resolve():
-            err.print(f"note: {scenarios} names base {base_path}; solving against {instance}")
+            issues += exc.issues
+        else:
+            if base_path and Path(base_path) != Path(instance).resolve():
+                err.print(f"note: {scenarios} names base {base_path}; solving against {instance}")
+    try:
+        factors(factor, max_scenarios) if "requirement" in sweep else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--factor") from None
+    if not issues:
+        issues += check_scenarios(raw, found)
+    if issues:
+        print_issues(issues, err, f"[red]{len(issues)} error(s)[/red] in the scenarios; nothing was solved:")
+        sys.exit(EXIT_BAD_INPUT)
+    skipped: list[dict] = []
     for kind in sweep:
-        try:
-            found += batch_mod.sweep_scenarios(kind, raw, base_inst, options, factor)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--factor") from None
-    dup = batch_mod.repeated_names(found)
+        framework = None
+        if kind == "veto":
+            framework = api.Session(base_inst, options).solve().framework
+        generated = sweeps.generate(kind, base_inst, factor, max_scenarios, framework)
+        found += generated.scenarios
+        skipped += generated.skipped
+    if len(found) > max_scenarios:
+        raise click.BadParameter(f"{len(found):,} scenarios exceed the cap of {max_scenarios:,}; raise it on purpose",
+                                 param_hint="--max-scenarios")
+    dup = name_issues(found)
     if dup:
-        err.print(f"[red]error[/red]: scenario names repeat (or are 'base'): {', '.join(dup)}")
+        print_issues(dup, err, f"[red]{len(dup)} error(s)[/red] in the scenario names; nothing was solved:")
         sys.exit(EXIT_BAD_INPUT)
     result = batch_mod.run_with_progress(raw, found, out_dir, options, workers, scheduler, not no_progress, err)
     if result.scheduler_error and not result.rows:
@@ -302,7 +335,9 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, no_pr
                   "`dask worker tcp://HOST:8786 --nthreads 1` (docs/whatif.md); nothing was solved")
         sys.exit(batch_mod.EXIT_SCHEDULER)
     table = result.table()
-    print_batch(table, out, consent="consent" in sweep)
+    if skipped:
+        write_skipped(skipped, out_dir)
+    print_batch(table, out, priced="consent" in sweep, skipped=skipped)
     out.print(f"{len(table)} results in {out_dir}/ ({result.skipped} already done, {len(result.failed)} failed)")
     if result.interrupted:
         err.print("interrupted: finished scenarios are kept; run the same command again to finish")

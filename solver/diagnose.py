@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models.elastic import make_elastic
-from models.eligibility import ModelData, usable_under
+from models.eligibility import ModelData, strength_required, usable_under
 from solver.instance import Instance
 from solver.solve import Session, SolveOptions
 
@@ -56,6 +56,20 @@ def _static_reasons(data: ModelData, f: str) -> list[str]:
         names = [a for k in stuck for a in units.at[k, "members"]]
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         reasons.append(f"must-deploy assets have no role they may fill: {shown}")
+    required = strength_required(data.instance)[f]
+    nats = data.nations
+    for n in nats.index[nats["max_share"] < 1]:
+        least, names = 0.0, []
+        for k in units.index[(units["must_deploy"]) & (units["nation"] == n)]:
+            sel = usable & (opt["unit"].to_numpy() == k)
+            if sel.any():
+                least += float(opt.loc[sel, "contribution"].min()) * int(units.at[k, "size"])
+                names += list(units.at[k, "members"])
+        cap = float(nats.at[n, "max_share"]) * required
+        if least > cap + 1e-9:
+            reasons.append(f"{nats.at[n, 'name']} must deploy {', '.join(names)} (at least {least:g} of strength) "
+                           f"but its burden share allows {cap:g} ({100 * nats.at[n, 'max_share']:g} % of the "
+                           f"{required:g} required under {f})")
     breadth = data.instance.settings.min_coalition_nations
     if breadth:
         nats = data.nations

@@ -52,10 +52,12 @@ class _Greedy:
         self.active = {r: framework in roles.at[r, "frameworks"] for r in roles.index}
         self.need = {r: float(roles.at[r, "requirement"]) if self.active[r] else 0.0 for r in roles.index}
         est_total = sum(self.need.values())
-        self.share_cap = {n: float(nats.at[n, "max_share"]) * est_total for n in nats.index}
+        self.share_cap = {n: float(nats.at[n, "max_share"]) * est_total if nats.at[n, "max_share"] < 1 else math.inf
+                          for n in nats.index}
         self.budget = {n: (math.inf if pd.isna(b) else float(b)) for n, b in nats["budget"].items()}
         self.capacity = {r: (math.inf if pd.isna(c) else float(c)) for r, c in roles["capacity"].items()}
-        self.enabler_cap = (roles["max_enabler_share"] * roles["requirement"]).to_dict()
+        self.enabler_cap = {r: float(roles.at[r, "max_enabler_share"]) * self.need[r]
+                            if roles.at[r, "max_enabler_share"] < 1 else math.inf for r in roles.index}
         self.by_role = {r: np.flatnonzero(self.usable & (self.role == r)) for r in roles.index}
 
     def room(self, s: _State, i: int, excluded: set[str]) -> int:

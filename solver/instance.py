@@ -60,6 +60,7 @@ class Settings:
     lexicographic: tuple[str, ...] = ()
     lex_tolerance: float = 0.0
     gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
+    units: dict[str, str] = field(default_factory=dict)  # {"cost": "EUR million per year", "strength": ...}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Column:
     ref: str | None = None
     check: str | None = None
     choices: tuple[str, ...] = ()
+    parametric: bool = False  # a what-if may change it on a built model (bounds, right-hand sides, costs)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     required: bool = True
+    is_set: bool = False  # a set of keys (caveats, links): a repeated row is a warning and counts once
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -71,8 +73,8 @@ TABLES: dict[str, Table] = {
                 Column("enabler_only", "bool", False),
                 Column("in_theatre", "bool", True),
                 Column("lead_capable", "bool", False),
-                Column("max_share", "float", 1.0, check="share"),
-                Column("budget", "float", None, check=">=0"),
+                Column("max_share", "float", 1.0, check="share", parametric=True),
+                Column("budget", "float", None, check=">=0", parametric=True),
             ),
         ),
         Table(
@@ -83,7 +85,7 @@ TABLES: dict[str, Table] = {
                 Column("name"),
                 Column("approval_group", "enum", "none", choices=APPROVAL_GROUPS),
                 Column("enablers_reach", "bool", False),
-                Column("setup_cost", "float", 0.0, check=">=0"),
+                Column("setup_cost", "float", 0.0, check=">=0", parametric=True),
             ),
         ),
         Table(
@@ -92,8 +94,8 @@ TABLES: dict[str, Table] = {
             (
                 Column("nation", required=True, ref="nations"),
                 Column("framework", required=True, ref="frameworks"),
-                Column("approval", "enum", "approve", choices=APPROVALS),
-                Column("approval_probability", "float", 1.0, check="probability"),
+                Column("approval", "enum", "approve", choices=APPROVALS, parametric=True),
+                Column("approval_probability", "float", 1.0, check="probability", parametric=True),
                 Column("contributes", "bool", True),
             ),
             required=False,
@@ -104,15 +106,15 @@ TABLES: dict[str, Table] = {
             (
                 Column("role", required=True),
                 Column("name"),
-                Column("requirement", "float", 0.0, check=">=0"),
-                Column("capacity", "float", None, check=">=0"),
+                Column("requirement", "float", 0.0, check=">=0", parametric=True),
+                Column("capacity", "float", None, check=">=0", parametric=True),
                 Column("needed_by", "float", None),
                 Column("in_theatre", "bool", True),
                 Column("enabler", "bool", False),
                 Column("frameworks", "list", None, ref="frameworks"),
-                Column("min_nations", "int", 0, check=">=0"),
-                Column("max_enabler_share", "float", 1.0, check="share"),
-                Column("shortfall_penalty", "float", None, check=">=0"),
+                Column("min_nations", "int", 0, check=">=0", parametric=True),
+                Column("max_enabler_share", "float", 1.0, check="share", parametric=True),
+                Column("shortfall_penalty", "float", None, check=">=0", parametric=True),
                 Column("lead_only", "bool", False),
             ),
         ),
@@ -160,6 +162,7 @@ TABLES: dict[str, Table] = {
                 Column("role", required=True, ref="roles"),
             ),
             required=False,
+            is_set=True,
         ),
         Table(
             "links",
@@ -170,13 +173,18 @@ TABLES: dict[str, Table] = {
                 Column("target", required=True),
             ),
             required=False,
+            is_set=True,
         ),
     )
 }
 
+# Columns a persistent model can take new values for without a rebuild.
+PARAMETRIC = frozenset((t.name, c.name) for t in TABLES.values() for c in t.columns if c.parametric)
+
 # Keys of instance.yaml (and of the xlsx ``settings`` sheet, where nested keys
 # are written with a dot: ``objective.cost``).
-SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "gap")
+SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap")
+UNIT_KEYS = ("cost", "strength")  # units: {cost: EUR million per year, strength: capability points}
 OBJECTIVE_KEYS = (*WEIGHTED_TERMS, "lexicographic", "lex_tolerance")
 DEFAULT_WEIGHTS = {"cost": 1.0, "approval_risk": 0.0, "enabler_dependence": 0.0}
 

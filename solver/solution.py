@@ -30,8 +30,8 @@ class Status(StrEnum):
 
 
 ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
-ROLE_COLUMNS = ["role", "name", "requirement", "active", "required", "covered", "shortfall", "nations"]
-NATION_COLUMNS = ["nation", "name", "assets", "contribution", "share", "cost"]
+ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
+NATION_COLUMNS = ["nation", "name", "assets", "contribution", "in_theatre", "out_of_theatre", "share", "cost"]
 
 
 @dataclass
@@ -54,7 +54,15 @@ class Solution:
     infeasibility: dict = field(default_factory=dict)
     gap_objective: float | None = None
     stages: list[dict] = field(default_factory=list)  # lexicographic stages
+    units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
     counts: np.ndarray | None = field(default=None, repr=False)  # x per option
+
+    @property
+    def approval_probability(self) -> float | None:
+        """The chance that every member of the chosen framework's approval group agrees:
+        the product of their approval probabilities, exp(-approval_risk)."""
+        risk = self.terms.get("approval_risk")
+        return None if risk is None or self.framework is None else math.exp(-risk)
 
     @property
     def total_shortfall(self) -> float:
@@ -82,6 +90,8 @@ class Solution:
             "mip_gap": _plain(self.mip_gap),
             "bound": _plain(self.bound),
             "framework": self.framework,
+            "approval_probability": _plain(self.approval_probability),
+            "units": self.units,
             "total_shortfall": _plain(self.total_shortfall) if self.status.has_solution else None,
             "allocation": records(self.allocation),
             "roles": records(self.roles),
@@ -156,6 +166,7 @@ def evaluate(data: ModelData, framework: str, alloc: pd.DataFrame, weights: dict
             "name": roles["name"].to_numpy(),
             "requirement": roles["requirement"].to_numpy(dtype=float),
             "active": active.to_numpy(dtype=bool),
+            "in_theatre": roles["in_theatre"].to_numpy(dtype=bool),
             "required": required.to_numpy(dtype=float),
             "covered": covered.to_numpy(dtype=float),
             "shortfall": shortfall.to_numpy(dtype=float),
@@ -163,12 +174,18 @@ def evaluate(data: ModelData, framework: str, alloc: pd.DataFrame, weights: dict
         },
         columns=ROLE_COLUMNS,
     )
-    nat = alloc.groupby("nation").agg(assets=("asset", "size"), contribution=("contribution", "sum"), cost=("cost", "sum"))
-    total = float(alloc["contribution"].sum())
+    inside = roles["in_theatre"].reindex(alloc["role"]).to_numpy(dtype=bool) if len(alloc) else np.zeros(0, bool)
+    alloc = alloc.assign(in_theatre=np.where(inside, alloc["contribution"], 0.0),
+                         out_of_theatre=np.where(inside, 0.0, alloc["contribution"]))
+    nat = alloc.groupby("nation").agg(assets=("asset", "size"), contribution=("contribution", "sum"),
+                                      in_theatre=("in_theatre", "sum"), out_of_theatre=("out_of_theatre", "sum"),
+                                      cost=("cost", "sum"))
+    force = float(alloc["in_theatre"].sum())  # shares are of the force in theatre, not of enabler support
     nat = nat.reset_index()
     nat.insert(1, "name", inst.nations.loc[nat["nation"], "name"].to_numpy() if len(nat) else [])
-    nat["share"] = nat["contribution"] / total if total > 0 else 0.0
-    nat = nat[NATION_COLUMNS].sort_values(["contribution", "nation"], ascending=[False, True]).reset_index(drop=True)
+    nat["share"] = nat["in_theatre"] / force if force > 0 else 0.0
+    nat = nat[NATION_COLUMNS].sort_values(["in_theatre", "contribution", "nation"], ascending=[False, False, True])
+    nat = nat.reset_index(drop=True)
     nat["assets"] = nat["assets"].astype(int)
 
     penalty = roles["shortfall_penalty"]

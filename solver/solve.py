@@ -22,7 +22,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 
 from models import ModelData, build_model, model_data
 from models.constraints.nations import link_expr
-from models.eligibility import approval_risk, upper_bounds, vetoes
+from models.eligibility import approval_risk, strength_required, upper_bounds, vetoes
 from models.objective import term_expressions, weighted
 from solver.greedy import greedy_start
 from solver.instance import Instance
@@ -94,8 +94,10 @@ class Session:
         options: SolveOptions | None = None,
         data: ModelData | None = None,
         transform: Callable[[pyo.ConcreteModel], None] | None = None,
+        progress: Callable[[dict], None] | None = None,
     ):
         self.options = options or SolveOptions()
+        self.progress = progress  # called during a run with {time_s, incumbent, bound, gap}
         self.instance = instance
         t0 = time.perf_counter()
         self.data = data if data is not None else model_data(instance, self.options.aggregate)
@@ -138,16 +140,17 @@ class Session:
             self.set_start(start)
         tee = [o.log or sys.stderr] if o.verbose else False
         t0 = time.perf_counter()
-        self.solver.solve(
-            self.model,
-            tee=tee,
-            time_limit=max(1e-3, time_limit if time_limit is not None else o.time_limit),
-            rel_gap=o.mip_gap,
-            threads=o.threads,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            solver_options={"random_seed": o.seed, "mip_feasibility_tolerance": 1e-7},
-        )
+        watch = None
+        if self.progress is not None:
+            def watch(e, report=self.progress):
+                d = e.data_out
+                report({"incumbent": d.objective_function_value, "bound": d.mip_dual_bound, "gap": d.mip_gap})
+            self.highs.cbMipInterrupt.subscribe(watch)
+        try:
+            self._solve(o, tee, time_limit)
+        finally:
+            if watch is not None:
+                self.highs.cbMipInterrupt.unsubscribe(watch)
         wall = time.perf_counter() - t0
         h = self.highs
         info = h.getInfo()
@@ -165,6 +168,18 @@ class Session:
             if status == Status.OPTIMAL and run.gap is not None and run.gap < 0:
                 run.gap = 0.0
         return run
+
+    def _solve(self, o: SolveOptions, tee, time_limit: float | None) -> None:
+        self.solver.solve(
+            self.model,
+            tee=tee,
+            time_limit=max(1e-3, time_limit if time_limit is not None else o.time_limit),
+            rel_gap=o.mip_gap,
+            threads=o.threads,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+            solver_options={"random_seed": o.seed, "mip_feasibility_tolerance": 1e-7},
+        )
 
     def _read_columns(self, run: Run, col: np.ndarray) -> None:
         run.columns = col
@@ -202,8 +217,6 @@ class Session:
         for r in m.shortfall:
             need = roles.at[r, "requirement"] if framework in roles.at[r, "frameworks"] else 0.0
             col[self._vmap[id(m.shortfall[r])]] = max(0.0, need - covered[roles.index.get_loc(r)])
-        if hasattr(m, "total_force"):
-            col[self._vmap[id(m.total_force)]] = contrib.sum()
         return col
 
     def set_start(self, start: np.ndarray | tuple) -> None:
@@ -278,6 +291,8 @@ class Session:
             if n in m.budget:
                 m.budget_limit[n] = float(nats.at[n, "budget"])
         m.breadth_required = inst.settings.min_coalition_nations
+        for f, v in strength_required(inst).items():
+            m.strength_required[f] = v
         changed = []
         for f in data.frameworks:
             ub = 0 if data.vetoes[f] else 1
@@ -310,7 +325,7 @@ class Session:
         """A :class:`Solution` for a run, every figure recomputed from the allocation."""
         weights = weights or self.instance.settings.weights
         sol = Solution(instance=self.instance.name, status=run.status, weights=dict(weights),
-                       solver=self.solver_info(run))
+                       solver=self.solver_info(run), units=dict(self.instance.settings.units))
         if not run.status.has_solution:
             return sol
         alloc = allocation_table(self.data, run.counts)
@@ -373,7 +388,8 @@ class Session:
                 self.set_objective(weighted(part, {t: 1.0 for t in part} if len(part) == 1 else weights))
                 run = self.run(time_limit=deadline - time.perf_counter())
                 info.append({"stage": label, "status": str(run.status), "value": run.objective,
-                             "bound": run.bound, "time_s": round(run.time_s, 4)})
+                             "bound": run.bound, "time_s": round(run.time_s, 4),
+                             "tolerance": tolerance if len(part) == 1 else None})
                 if not run.status.has_solution:
                     break
                 if len(part) == 1:
@@ -418,8 +434,10 @@ def same_structure(a: Instance, b: Instance, m: pyo.ConcreteModel) -> bool:
             return False
     if any(r not in m.multinationality for r in rb.index[rb["min_nations"] > 0]):
         return False
-    shared = [n for n in nb.index[nb["max_share"] < 1] if n in m.fa.by_nation]
-    if shared and (not hasattr(m, "burden_share") or any(n not in m.burden_share for n in shared)):
+    # a share of 1 sets no cap (no row): which nations and roles are capped is structure
+    if {n for n in nb.index[nb["max_share"] < 1] if n in m.fa.by_nation} != set(m.burden_share):
+        return False
+    if set(rb.index[rb["max_enabler_share"] < 1]) != set(ra.index[ra["max_enabler_share"] < 1]):
         return False
     if b.settings.min_coalition_nations > 0 and not hasattr(m, "coalition_breadth"):
         return False

@@ -26,6 +26,7 @@ from solver.schema import (
     SETTINGS_KEYS,
     TABLES,
     TERMS,
+    UNIT_KEYS,
     Column,
     Table,
 )
@@ -137,7 +138,7 @@ def _column_checks(col: Column, keys: dict[str, set]) -> list[pa.Check]:
         checks.append(CHECKS[col.check][0]())
     if col.choices:
         checks.append(pa.Check.isin(list(col.choices), error="one of " + ", ".join(col.choices)))
-    if col.ref and col.kind != "list":
+    if col.ref and col.kind != "list" and col.ref in keys:
         checks.append(pa.Check.isin(sorted(keys[col.ref]), error=f"{_a(col.ref[:-1])} listed in the {col.ref} table"))
     return checks
 
@@ -146,7 +147,7 @@ def _schema(table: Table, keys: dict[str, set]) -> pa.DataFrameSchema:
     columns = {col.name: pa.Column(checks=_column_checks(col, keys), nullable=True, required=True)
                for col in table.columns}
     return pa.DataFrameSchema(
-        columns, unique=list(table.key), report_duplicates="all", strict=False
+        columns, unique=None if table.is_set else list(table.key), report_duplicates="all", strict=False
     )
 
 
@@ -165,6 +166,13 @@ def _check_values(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, source: 
                 continue
             value = raw.loc[idx, f["column"]] if idx in raw.index else f["failure_case"]
             out.error(source, str(f["check"]), row, f["column"], value)
+    if table.is_set:  # MODEL.md: a repeated row of a set is a warning, and counts once
+        key = list(table.key)
+        first = typed.drop_duplicates(subset=key)
+        for r, *k in typed.loc[typed.duplicated(subset=key), [ROW, *key]].itertuples(index=False):
+            where = typed.loc[first.index[(first[key] == k).all(axis=1)][0], ROW] if len(first) else None
+            out.warn(source, f"each row once; this one repeats row {_row(where)} and is ignored", _row(r),
+                     ", ".join(key), ", ".join(map(str, k)))
     for col in table.columns:
         if col.kind == "list" and col.ref:
             for r, items in zip(typed[ROW], typed[col.name], strict=True):
@@ -242,6 +250,17 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
             out.error(src, f"an objective term ({', '.join(TERMS)})", column="objective.lexicographic", value=t)
     if len(set(lex)) != len(lex):
         out.error(src, "each term at most once", column="objective.lexicographic", value=lex)
+    units = s.get("units") or {}
+    if not isinstance(units, dict):
+        out.error(src, f"a mapping of units ({', '.join(UNIT_KEYS)}), e.g. cost: EUR million per year",
+                  column="units", value=units)
+        units = {}
+    for k, v in list(units.items()):
+        if k not in UNIT_KEYS:
+            out.warn(src, f"a unit of {' or '.join(UNIT_KEYS)}; this one is ignored", column=f"units.{k}", value=k)
+        elif not isinstance(v, (str, int, float)) or isinstance(v, bool):
+            out.error(src, "a unit as text, e.g. EUR million per year", column=f"units.{k}", value=v)
+    units = {k: str(v).strip() for k, v in units.items() if k in UNIT_KEYS and isinstance(v, (str, int, float))}
     gap = s.get("gap")
     if gap is not None and not (isinstance(gap, dict) and gap.get("sense") in ("min", "max")):
         out.error(src, "a mapping with sense: min|max (written by import-gap)", column="gap", value=gap)
@@ -254,6 +273,7 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
         lexicographic=tuple(t for t in lex if t in TERMS),
         lex_tolerance=_number(obj, "lex_tolerance", src, out, 0.0, prefix="objective."),
         gap=gap,
+        units=units,
     )
 
 
@@ -323,7 +343,10 @@ def _assemble(raw: RawInstance, typed: dict[str, pd.DataFrame], settings: Settin
 
     tables: dict[str, pd.DataFrame] = {}
     for name, table in TABLES.items():
-        df = typed[name].drop(columns=ROW)
+        df = typed[name]
+        if table.is_set:
+            df = df.drop_duplicates(subset=list(table.key))
+        df = df.drop(columns=ROW).reset_index(drop=True)
         if "name" in df.columns:
             df["name"] = df["name"].where(df["name"].notna(), df[table.key[0]])
         if len(table.key) == 1:

@@ -2,8 +2,10 @@
 
 Written from the contract alone, on the typed spec of ``tests/spec.py``: it
 shares no code with forcealloc (no reader, validator, eligibility, Pyomo model
-or aggregation). The reference MIP is the literal per-asset formulation, built
-as arrays for highspy; burden shares use the direct form without a total.
+or aggregation). The reference MIP is the literal per-asset formulation of
+MODEL.md version 2, built as arrays for highspy: constraint 4 per (asset, role)
+over F(a) ∩ frameworks(r); burden shares (10) against the required strength
+sum_f strength(f) y[f]; shares of 1 set no cap (10, 12).
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ class Ref:
             out.add(f)
         return out
 
+    def required_strength(self, f: str) -> float:
+        """sum_r requirement(r) R(r) under framework f (constraint 10, version 2)."""
+        return sum(R["requirement"] for r, R in self.R.items() if f in self.role_frameworks(r))
+
     def risk(self, f: str) -> float:
         return -sum(math.log(self.consent.get((n, f), {}).get("approval_probability", 1.0)) for n in self.group(f))
 
@@ -113,6 +119,8 @@ class Ref:
             used[p.asset] = used.get(p.asset, 0) + 1
             if f not in self.allowed(p.asset):
                 bad.append(f"4: {p.asset} may not serve under {f}")
+            if f not in self.role_frameworks(p.role):
+                bad.append(f"4: {p.role} is not active under {f}")
         for a, k in used.items():
             if k > 1:
                 bad.append(f"3: {a} used {k} times")
@@ -141,16 +149,16 @@ class Ref:
             if nations_in < R["min_nations"] * (1 if active else 0):
                 bad.append(f"8: {r} has {nations_in} nations")
             enab = sum(p.e for p in chosen if p.role == r and self.N[p.nation]["enabler_only"])
-            if enab > R["max_enabler_share"] * R["requirement"] + TOL:
+            if R["max_enabler_share"] < 1 and enab > R["max_enabler_share"] * need + TOL:
                 bad.append(f"12: {r} enabler {enab}")
         breadth = self.spec["settings"].get("min_coalition_nations", 0)
         if len([n for n in z if self.N[n]["coalition"]]) < breadth:
             bad.append("9: coalition breadth")
-        total = sum(p.e for p in chosen)
+        required = self.required_strength(f)
         for n, N in self.N.items():
             mine = sum(p.e for p in chosen if p.nation == n)
-            if mine > N["max_share"] * total + TOL:
-                bad.append(f"10: {n} share {mine}/{total}")
+            if N["max_share"] < 1 and mine > N["max_share"] * required + TOL:
+                bad.append(f"10: {n} share {mine}/{required}")
             if N["budget"] is not None and sum(p.c for p in chosen if p.nation == n) > N["budget"] + TOL:
                 bad.append(f"11: {n} budget")
         for link in self.spec["links"]:
@@ -224,9 +232,9 @@ class Ref:
             mine = [i for i, p in enumerate(self.pairs) if p.asset == a]
             row({x[i]: 1.0 for i in mine}, 1 if A["must_deploy"] else -highspy.kHighsInf, 1)
             ok = self.allowed(a)
-            for i in mine:
+            for i in mine:  # 4: under a framework the asset may serve under AND the role is active under
                 d = {x[i]: 1.0}
-                for f in ok:
+                for f in ok & set(self.role_frameworks(self.pairs[i].role)):
                     add(d, y[f], -1.0)
                 row(d, ub=0)
         for r, R in self.R.items():
@@ -243,9 +251,12 @@ class Ref:
             for f in self.role_frameworks(r):
                 add(d, y[f], -R["min_nations"])
             row(d, lb=0)
-            enab = [i for i in mine if self.N[self.pairs[i].nation]["enabler_only"]]  # 12
-            if enab:
-                row({x[i]: self.pairs[i].e for i in enab}, ub=R["max_enabler_share"] * R["requirement"])
+            enab = [i for i in mine if self.N[self.pairs[i].nation]["enabler_only"]]  # 12, share < 1 only
+            if enab and R["max_enabler_share"] < 1:
+                d = {x[i]: self.pairs[i].e for i in enab}
+                for f in self.role_frameworks(r):
+                    add(d, y[f], -R["max_enabler_share"] * R["requirement"])
+                row(d, ub=0)
         for n, N in self.N.items():  # 7
             for r in self.R:
                 mine = [i for i, p in enumerate(self.pairs) if p.nation == n and p.role == r]
@@ -260,10 +271,11 @@ class Ref:
             for r in self.R:
                 d[w[n, r]] = -1.0
             row(d, ub=0)
-            share = {}  # 10, direct form
-            for i, p in enumerate(self.pairs):
-                add(share, x[i], -N["max_share"] * p.e + (p.e if p.nation == n else 0.0))
-            row(share, ub=0)
+            if N["max_share"] < 1:  # 10: against the required strength, share < 1 only
+                share = {x[i]: p.e for i, p in enumerate(self.pairs) if p.nation == n}
+                for f in self.F:
+                    add(share, y[f], -N["max_share"] * self.required_strength(f))
+                row(share, ub=0)
             if N["budget"] is not None:  # 11
                 row({x[i]: p.c for i, p in enumerate(self.pairs) if p.nation == n}, ub=N["budget"])
         breadth = self.spec["settings"].get("min_coalition_nations", 0)

@@ -163,7 +163,9 @@ def write_spec(spec: dict, dest: Path, seed: int = 0) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for table, cols in COLUMNS.items():
-        rows = spec[table]
+        rows = list(spec[table])
+        if table in ("caveats", "links") and rows and rnd.random() < 0.3:
+            rows.append(rnd.choice(rows))  # sets: a repeated row is a warning and counts once (MODEL.md)
         with open(dest / f"{table}.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from reference import Ref
 from spec import random_spec, write_spec
 
-from solver import SolveOptions, load_instance
+from solver import SolveOptions, Status, load_instance
 from solver.alternatives import k_best, near_optimal, per_framework
 from solver.cli import main
 
@@ -29,6 +30,23 @@ def _nation_roles(ref: Ref):
     return lambda f, alloc: frozenset((ref.A[a]["nation"], r) for a, r in alloc)
 
 
+def _asset_classes(ref: Ref):
+    """The x vector up to interchangeable assets: two assets the model cannot tell apart
+    (same nation, must_deploy, frameworks and eligible roles with the same contribution,
+    cost and footprint) are one class, and a pattern counts each (class, role)."""
+    def cls(a):
+        A = ref.A[a]
+        pairs = frozenset((p.role, p.e, p.c, p.fp) for p in ref.pairs if p.asset == a)
+        return (A["nation"], A["must_deploy"], frozenset(ref.allowed(a)), pairs)
+
+    def key(f, alloc):
+        counts: dict = {}
+        for a, r in alloc:
+            counts[(cls(a), r)] = counts.get((cls(a), r), 0) + 1
+        return frozenset(counts.items())
+    return key
+
+
 def test_enough_instances_to_check():
     assert len(SEEDS) >= 10
 
@@ -39,7 +57,7 @@ def test_k_best_matches_enumeration(seed, level, tmp_path):
     spec = random_spec(seed, "tiny")
     ref = Ref(spec)
     feasible = ref.enumerate()
-    key = _nation_roles(ref) if level == "nation-role" else (lambda f, alloc: alloc)
+    key = _nation_roles(ref) if level == "nation-role" else _asset_classes(ref)
     expected = _best_by_pattern(feasible, key)
     k = min(6, len(expected))
     alts = k_best(load_instance(write_spec(spec, tmp_path / "i", seed)), k + 2, level, options=EXACT)
@@ -135,3 +153,57 @@ def test_session_is_left_as_found(bundled):
     k_best(load_instance(bundled), 3, session=s)
     assert s.size() == before
     assert s.solve().objective == pytest.approx(s.solve().objective)
+
+
+def test_asset_level_skips_swaps_of_identical_units(tmp_path):
+    """Three identical battalions (cost 1), two roles needing 10 each (one battalion): the
+    third stays home or reinforces either role. Up to swapping identical battalions there
+    are exactly three allocations, {a,b}, {a,a,b} and {a,b,b}, costing 2, 3 and 3 - not the
+    6 + 6 per-asset permutations of the same three."""
+    import yaml
+
+    from solver.io import load_instance
+
+    d = tmp_path / "i"
+    d.mkdir()
+    (d / "nations.csv").write_text("nation\nA\n")
+    (d / "frameworks.csv").write_text("framework\nf\n")
+    (d / "roles.csv").write_text("role,requirement\na,10\nb,10\n")
+    (d / "assets.csv").write_text("asset,nation,capability,strength,cost\n"
+                                  + "".join(f"bn{i},A,inf,10,1\n" for i in range(3)))
+    (d / "capabilities.csv").write_text("capability,role\ninf,a\ninf,b\n")
+    (d / "instance.yaml").write_text(yaml.safe_dump({"name": "three"}))
+    alts = k_best(load_instance(d), 10, "asset", options=EXACT)
+    assert [a.solution.objective for a in alts.alternatives] == pytest.approx([2, 3, 3])
+    patterns = {tuple(sorted(a.solution.allocation["role"])) for a in alts.alternatives}
+    assert patterns == {("a", "b"), ("a", "a", "b"), ("a", "b", "b")}
+    assert alts.stopped == "no other allocation exists"
+
+
+def test_change_summary_shows_every_quantity_before_and_after(bundled):
+    """A nation joining a role while another grows in it: both are said, with before and after."""
+    from solver.alternatives import changes, describe
+    from solver.solution import Solution
+
+    def sol(rows):
+        alloc = pd.DataFrame(rows, columns=["asset", "nation", "capability", "role", "contribution", "cost"])
+        nations = pd.DataFrame({"nation": sorted(set(alloc["nation"]))})
+        return Solution("x", Status.OPTIMAL, framework="nato", objective=0.0, allocation=alloc, nations=nations)
+
+    base = sol([("f1", "FRA", "mcm", "maritime", 5, 1), ("n1", "NLD", "mcm", "maritime", 5, 1)])
+    alt = sol([("n1", "NLD", "mcm", "maritime", 5, 1), ("n2", "NLD", "mcm", "maritime", 5, 1)])
+    text = describe(changes(base, alt))
+    assert "FRA 5→0" in text and "NLD 5→10" in text and "leave FRA" in text
+
+
+def test_lists_say_why_they_end(bundled):
+    inst = load_instance(bundled)
+    assert k_best(inst, 3).stopped == "stopped at --k 3"
+    within = k_best(inst, 50, within=0.0005)
+    assert len(within.alternatives) < 50 and "--within" in within.stopped
+
+
+def test_near_optimal_ranks_are_in_objective_order(bundled):
+    alts = near_optimal(load_instance(bundled), 0.05, 6)
+    objs = [a.solution.objective for a in alts.alternatives]
+    assert objs[0] == min(objs) and objs[1:] == sorted(objs[1:])

@@ -24,7 +24,8 @@ def runner() -> CliRunner:
 def test_solve_bundled_prints_summary(runner, bundled):
     r = runner.invoke(main, ["solve", str(bundled)])
     assert r.exit_code == 0, r.output
-    for text in ("OPTIMAL", "Framework:", "Role coverage", "Nations", "objective", "backstop"):
+    for text in ("OPTIMAL", "Framework:", "Role coverage", "Force in theatre", "Support from outside the theatre",
+                 "objective", "backstop", "approval: 20 %", "EUR million per year"):
         assert text in r.output
 
 

@@ -91,8 +91,11 @@ def test_lexicographic_from_instance_yaml(bundled, tmp_path):
 
     inst = tmp_path / "inst"
     shutil.copytree(bundled, inst)
-    text = (inst / "instance.yaml").read_text() + "  lexicographic: [approval_risk, cost]\n"
-    (inst / "instance.yaml").write_text(text)
+    import yaml
+
+    doc = yaml.safe_load((inst / "instance.yaml").read_text())
+    doc["objective"]["lexicographic"] = ["approval_risk", "cost"]
+    (inst / "instance.yaml").write_text(yaml.safe_dump(doc))
     sol = solve(inst)
     assert [s["stage"] for s in sol.stages][:2] == ["approval_risk", "cost"]
     free = solve(bundled)

@@ -4,11 +4,19 @@ For a unit k of size |k| (a single asset when |k| = 1) with frameworks F(k):
 
 (3) deploy[k]:  sum_r x[k,r] <= |k|   (= |k| when must_deploy)
 (4) consent[k]: sum_r x[k,r] <= |k| * sum_{f in F(k)} y[f]
+    role_active[n,r]: w[n,r] <= R(r) = sum_{f in frameworks(r)} y[f]
 
 (4) is written per unit rather than per (asset, role): summed over roles it is
 tighter in the LP relaxation and makes (3)'s inequality redundant, so (3) is
 added only where (4) is absent (F(k) = every framework) and the unit has more
 than one role, or where must_deploy holds.
+
+MODEL.md's (4) sums y over F(k) ∩ frameworks(r) per (asset, role). With exactly
+one framework chosen (1), that is the conjunction of consent[k] and role_active
+(x[k,r] <= U w[n,r] links the two), which needs one row per nation and role
+instead of one per option; role_active is added only where some unit of the
+nation could otherwise serve in the role under a framework the role does not
+list. Options with F(k) ∩ frameworks(r) empty have no variable at all.
 """
 
 from __future__ import annotations
@@ -46,3 +54,17 @@ def add_consent(m: pyo.ConcreteModel, data: ModelData) -> None:
         return total(option_vars(m, by_unit[k])) - size * framework_sum(m, units.at[k, "frameworks"]) <= 0
 
     m.consent = pyo.Constraint(restricted, rule=consent_rule)
+
+    roles = data.roles
+    unit_fw = units["frameworks"].to_dict()
+    inactive = []  # (n, r) where a unit of n may serve under a framework that r does not list
+    for (n, r), pos in m.fa.by_nation_role.items():
+        if roles.at[r, "all_frameworks"]:
+            continue
+        listed = set(roles.at[r, "frameworks"])
+        if any(not set(unit_fw[k]) <= listed for k in data.options["unit"].to_numpy()[pos]):
+            inactive.append((n, r))
+    m.role_active = pyo.Constraint(
+        inactive,
+        rule=lambda _m, n, r: m.participates[n, r] - framework_sum(m, roles.at[r, "frameworks"]) <= 0,
+    )

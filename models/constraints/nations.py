@@ -9,9 +9,11 @@
       participation_needs_nation[n,r]: w[n,r] <= z[n]
       nation_needs_participation[n]:   z[n] <= sum_r w[n,r]
 (9) coalition_breadth: sum over coalition nations of z[n] >= min_coalition_nations
-(10) burden_share[n]: sum_{a of n} e x <= max_share(n) * T, with
-     total_force: T <= sum_all e x (an inequality: T == ... stalls HiGHS, see
-     SOLVER-NOTES); only for nations with max_share < 1.
+(10) burden_share[n]: sum_{a of n} e x <= max_share(n) * sum_r requirement(r) R(r)
+     = max_share(n) * sum_f strength_required(f) y[f], strength_required(f) being
+     the summed requirement of the roles active under f (one framework is chosen,
+     so this is linear); only for nations with max_share < 1 (MODEL.md version 2:
+     against what is required, so extra units never dilute a share).
 (11) budget[n]: sum_{a of n} c x <= budget(n)
 """
 
@@ -58,15 +60,13 @@ def add_nations(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.coalition_breadth = pyo.Constraint(expr=total(m.contributes[n] for n in members) >= m.breadth_required)
 
     shared = [n for n in g.by_nation if nats.at[n, "max_share"] < 1]
-    if shared:
-        m.total_force = pyo.Var(domain=pyo.NonNegativeReals)
-        m.total_force_bound = pyo.Constraint(
-            expr=m.total_force <= option_sum(m, range(len(g.keys)), "contribution")
-        )
-        m.burden_share = pyo.Constraint(
-            shared,
-            rule=lambda _m, n: option_sum(m, g.by_nation[n], "contribution") - m.share_limit[n] * m.total_force <= 0,
-        )
+
+    def share_rule(_m, n):
+        required = linear([m.share_limit[n] * m.strength_required[f] for f in data.frameworks],
+                          [m.framework[f] for f in data.frameworks])
+        return option_sum(m, g.by_nation[n], "contribution") - required <= 0
+
+    m.burden_share = pyo.Constraint(shared, rule=share_rule)
 
     budgeted = [
         n for n in g.by_nation

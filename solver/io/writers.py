@@ -61,6 +61,27 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(v):
+    """A text cell that a spreadsheet would run as a formula, made inert (OWASP's CSV
+    injection rule: a leading quote). Numbers are left alone."""
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
+
+
+def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and headers cannot run as formulas in a spreadsheet."""
+    out = df.copy()
+    out.columns = [neutral(str(c)) for c in out.columns]
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(neutral)
+    return out
+
+
 def json_text(doc: dict) -> str:
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
@@ -110,6 +131,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
     if s.lexicographic:
         settings["objective"]["lexicographic"] = list(s.lexicographic)
         settings["objective"]["lex_tolerance"] = s.lex_tolerance
+    if s.units:
+        settings["units"] = dict(s.units)
     if s.gap:
         settings["gap"] = dict(s.gap)
     return tables, settings
@@ -192,3 +215,11 @@ def write_alternatives(alts, out_dir: str | Path) -> list[Path]:
             allocs.to_excel(xw, sheet_name="allocations", index=False)
             unavailable.to_excel(xw, sheet_name="unavailable", index=False)
     return [out_dir / f for f in ("alternatives.json", "alternatives.csv", "alternatives.xlsx")]
+
+
+def write_skipped(skipped: list[dict], out_dir: str | Path) -> Path:
+    """skipped.csv: the political commitments a sweep did not price, and why."""
+    path = Path(out_dir) / "skipped.csv"
+    df = pd.DataFrame(skipped, columns=["commitment", "description", "reason"])
+    atomic_write(path, lambda p: csv_frame(df).to_csv(p, index=False))
+    return path

@@ -1,0 +1,126 @@
+"""What-if answers that say what they mean: deltas split by cause, and the price of each
+political commitment that can change the answer."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from solver import SolveOptions, load_instance, solve
+from solver.changes import parametric_instance, scenario_instance
+from solver.cli import main
+from solver.io import read_raw
+from solver.scenarios import read_scenarios
+from solver.sweeps import generate
+
+EXACT = SolveOptions(mip_gap=0)
+
+
+@pytest.fixture(scope="module")
+def bundled_batch(bundled, tmp_path_factory):
+    out = tmp_path_factory.mktemp("whatif") / "out"
+    r = CliRunner().invoke(main, ["batch", str(bundled), str(bundled / "scenarios.yaml"), "--out", str(out),
+                                  "--mip-gap", "0", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    return out, pd.read_csv(out / "summary.csv").set_index("scenario"), r.output
+
+
+def _solution(out, name) -> dict:
+    return json.loads((out / "scenarios" / name / "solution.json").read_text())
+
+
+def test_deltas_split_money_penalties_and_weights(bundled_batch):
+    out, s, _ = bundled_batch
+    base = _solution(out, "base")
+    for name in s.index.drop("base"):
+        row, doc = s.loc[name], _solution(out, name)
+        if doc["status"] != "optimal":
+            continue
+        assert row["delta_cost"] == pytest.approx(doc["terms"]["cost"] - base["terms"]["cost"], abs=1e-6)
+        assert row["delta_shortfall"] == pytest.approx(doc["terms"]["shortfall"] - base["terms"]["shortfall"],
+                                                       abs=1e-6)
+        assert row["delta_objective"] == pytest.approx(doc["objective"] - base["objective"], abs=1e-6)
+        # the parts add up (base cost weight 1)
+        assert row["delta_objective"] == pytest.approx(row["delta_cost"] + row["delta_shortfall"]
+                                                       + row["delta_other"] + row["delta_weights"], abs=1e-6)
+        joined = set(n["nation"] for n in doc["nations"]) - set(n["nation"] for n in base["nations"])
+        assert set(str(row["nations_join"]).split(";")) - {"nan", ""} == joined
+    # a weight change alone: the same allocation, no money, the whole delta is re-weighting
+    r = s.loc["risk-averse"]
+    assert r["delta_cost"] == 0 and r["delta_shortfall"] == 0 and r["delta_objective"] > 0
+    assert r["delta_weights"] == pytest.approx(r["delta_objective"])
+    # the backstop gone: the penalty is not money
+    r = s.loc["no-us-backstop"]
+    # penalties from roles.csv: backstop 8 per point, air defence 15 per point
+    assert r["roles_short"] == "air_defence 20; backstop 50"
+    assert r["delta_shortfall"] == pytest.approx(8 * 50 + 15 * 20)
+
+
+def test_screen_shows_deltas_not_internals(bundled_batch):
+    _, _, output = bundled_batch
+    assert "Δcost" in output and "Δobjective" in output
+    assert "persistent" not in output and "rebuild" not in output and "solve_time" not in output
+
+
+def test_the_bilateral_backstop_scenario_tests_the_strongest_assumption(bundled):
+    """README assumption 3: with the US backstop reaching a lead-nation coalition too, the
+    answer must come from the data, not from the assumption (same as a fresh solve)."""
+    scenarios, _ = read_scenarios(bundled / "scenarios.yaml")
+    sc = next(x for x in scenarios if x.name == "bilateral-us-backstop")
+    inst = scenario_instance(read_raw(bundled), sc)
+    assert inst.frameworks.at["coalition", "enablers_reach"]
+    sol = solve(inst, EXACT)
+    assert sol.status.has_solution
+
+
+# --------------------------------------------------------------------------- price of commitments
+@pytest.fixture(scope="module")
+def commitments(bundled):
+    return generate("consent", load_instance(bundled))
+
+
+def test_only_commitments_that_can_change_the_answer_are_priced(commitments):
+    names = {s.name for s in commitments.scenarios}
+    skipped = {s["commitment"]: s["reason"] for s in commitments.skipped}
+    # the UN vetoes: priced together, not one at a time (the other would remain)
+    assert "vetoes:un" in names and "veto:RUS:un" not in names and "veto:CHN:un" not in names
+    assert "other vetoes remain" in skipped["veto:RUS:un"]
+    # refusals by nations with nothing to offer under the framework are not priced
+    assert "refusal:RUS:nato" not in names and "offers no asset" in skipped["refusal:RUS:nato"]
+    assert "refusal:USA:eu" not in names and "could serve" in skipped["refusal:USA:eu"]
+    # the backstop conditions and real refusals are
+    assert {"link:DEU:backstop", "link:POL:backstop", "refusal:ITA:nato", "refusal:IRL:nato",
+            "caveat:DEU:air_policing"} <= names
+    # burden shares and budgets that can bind
+    assert "share:FRA" in names and "budget:BGR" in names
+    for sc in commitments.scenarios:
+        assert sc.description and not sc.description.startswith(sc.name)
+
+
+def test_prices_equal_single_solves(bundled, commitments):
+    """A sample of prices: base objective minus an independent solve of the lifted instance."""
+    base = solve(bundled, EXACT).objective
+    raw = read_raw(bundled)
+    inst = load_instance(bundled)
+    for name in ("vetoes:un", "link:DEU:backstop", "refusal:ITA:nato", "share:FRA"):
+        sc = next(x for x in commitments.scenarios if x.name == name)
+        lifted = parametric_instance(inst, sc) if sc.parametric else scenario_instance(raw, sc)
+        sol = solve(lifted, EXACT)
+        assert sol.objective <= base + 1e-6, name  # lifting a commitment never costs
+
+
+def test_price_table_is_in_planner_words(bundled, tmp_path):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["batch", str(bundled), "--sweep", "consent", "--out", str(out), "--no-progress"],
+                           env={"COLUMNS": "100"})
+    assert r.exit_code == 0, r.output
+    assert "Price of each political commitment" in r.output
+    assert "Germany joins only with US backstop" in r.output.replace("\n", " ").replace("│", " ").replace("  ", " ") \
+        or "Germany joins only" in r.output
+    assert "-0 " not in r.output and "-0\n" not in r.output
+    assert "not priced" in r.output
+    skipped = pd.read_csv(out / "skipped.csv")
+    assert {"commitment", "description", "reason"} <= set(skipped.columns) and len(skipped) > 0
