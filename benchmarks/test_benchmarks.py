@@ -185,7 +185,7 @@ def _parametric_scenarios(raw, n: int):
 
 def _persistent_vs_rebuild(path, n: int) -> dict:
     from solver.io import read_raw
-    from solver.scenarios import apply_changes, parametric_instance
+    from solver.changes import apply_changes, parametric_instance
     from solver.validate import validate
 
     raw = read_raw(path)
