@@ -15,7 +15,7 @@ from pathlib import Path
 from solver.gap import gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec, generate
 from solver.io.writers import write_tables
-from solver.solve import SolveOptions
+from solver.session import SolveOptions
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -43,7 +43,7 @@ def _warm_up(request):
 
     from solver.io import load_instance
     from solver.io.writers import write_solution
-    from solver.solve import Session
+    from solver.session import Session
 
     if any(item.get_closest_marker("skip") is None for item in request.session.items):
         with tempfile.TemporaryDirectory() as tmp:

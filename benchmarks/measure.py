@@ -9,7 +9,7 @@ import time
 from benchmarks.cases import Case
 from solver.io import load_instance
 from solver.io.writers import write_solution
-from solver.solve import Session
+from solver.session import Session
 
 
 def peak_rss_mb() -> float:

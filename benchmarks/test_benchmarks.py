@@ -13,12 +13,13 @@ import time
 
 import pytest
 
+from benchmarks import baseline
 from benchmarks.cases import BY_NAME, CASES, NAIVE
 from benchmarks.conftest import ratio, record
 from benchmarks.measure import measure
 from solver.alternatives import k_best
 from solver.io import load_instance
-from solver.solve import Session, SolveOptions
+from solver.session import Session, SolveOptions
 
 
 def _param(case):
@@ -55,7 +56,14 @@ def test_build(benchmark, name):
     inst = load_instance(case.path())
     benchmark.group = "eligibility+build+translate"
     session = benchmark.pedantic(Session, args=(inst, case.options), rounds=3, iterations=1)
-    benchmark.extra_info.update(session.size())
+    size = session.size()
+    benchmark.extra_info.update(size)
+    # the model holds one x per option and a row per unit at least; the baseline pins its size
+    assert size["variables"] >= len(session.index.keys) + len(session.data.frameworks) > 0
+    assert size["nonzeros"] >= size["variables"]
+    base = (baseline.load() or {}).get("cases", {}).get(name)
+    if base and base.get("variables"):
+        assert size["variables"] == base["variables"] and size["constraints"] == base["constraints"]
 
 
 def _solve_time(inst, options: SolveOptions) -> float:
@@ -184,8 +192,8 @@ def _parametric_scenarios(raw, n: int):
 
 
 def _persistent_vs_rebuild(path, n: int) -> dict:
-    from solver.io import read_raw
     from solver.changes import apply_changes, parametric_instance
+    from solver.io import read_raw
     from solver.validate import validate
 
     raw = read_raw(path)

@@ -1,6 +1,5 @@
-"""The Pyomo formulation of MODEL.md: eligibility, variables, constraints, objective."""
+"""The Pyomo formulation of MODEL.md: eligibility, the option index, constraints, objective.
 
-from models.build import build_model
-from models.eligibility import ModelData, model_data
-
-__all__ = ["ModelData", "build_model", "model_data"]
+``models.eligibility`` (index sets and coefficients, in pandas) does not load
+Pyomo; ``models.build`` assembles the model. Nothing here imports ``solver``.
+"""

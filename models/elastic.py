@@ -15,11 +15,13 @@ from models.expr import linear
 ELASTIC_FAMILIES = ("requirement", "multinationality", "coalition_breadth")
 
 
-def make_elastic(m: pyo.ConcreteModel) -> None:
+def make_elastic(m: pyo.ConcreteModel) -> dict[tuple[str, object], pyo.Var]:
+    """Give the families above a slack each and minimise their normalised sum; returns
+    the slack variable of each (family, index)."""
     slacks, weights = [], []
     m.elastic_slack = pyo.VarList(domain=pyo.NonNegativeReals)
     m.elastic = pyo.ConstraintList()
-    m.elastic_of = {}
+    slack_of = {}
     for family in ELASTIC_FAMILIES:
         comp = getattr(m, family, None)
         if comp is None:
@@ -33,5 +35,6 @@ def make_elastic(m: pyo.ConcreteModel) -> None:
             scale = max(1.0, abs(pyo.value(c.lower)))
             slacks.append(s)
             weights.append(1.0 / scale)
-            m.elastic_of[(family, idx)] = s
+            slack_of[(family, idx)] = s
     m.objective.set_value(linear(weights, slacks))
+    return slack_of

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 EPS = 1e-9
 
-
 @dataclass
 class ModelData:
     """The model's index sets and coefficients; see the module docstring."""
@@ -38,7 +37,6 @@ class ModelData:
     frameworks: list[str]
     vetoes: dict[str, list[str]]  # framework -> nations that veto it
     risk: dict[str, float]  # framework -> -sum ln approval_probability over its group
-    pairs: pd.DataFrame  # eligible (asset, role) pairs, before consent
     units: pd.DataFrame  # index unit: nation, size, must_deploy, frameworks, all_frameworks, members
     options: pd.DataFrame  # unit, role, nation, contribution, cost, footprint, ub, enabler_only
     aggregate: bool
@@ -50,15 +48,6 @@ class ModelData:
     @property
     def nations(self) -> pd.DataFrame:
         return self.instance.nations
-
-    def nation_roles(self) -> pd.DataFrame:
-        """(nation, role) pairs that get a participation variable w[n,r]."""
-        return self.options[["nation", "role"]].drop_duplicates().sort_values(["nation", "role"])
-
-    def active_nations(self) -> list[str]:
-        """Nations with at least one option: they get a variable z[n]."""
-        return sorted(self.options["nation"].unique())
-
 
 def eligible_pairs(inst: Instance) -> pd.DataFrame:
     """Every (asset, role) pair MODEL.md's eligibility rules allow, with e, c and fp."""
@@ -96,7 +85,6 @@ def eligible_pairs(inst: Instance) -> pd.DataFrame:
     )
     return out.sort_values(["asset", "role"]).reset_index(drop=True)
 
-
 def consent_frameworks(inst: Instance) -> pd.Series:
     """Per asset, the frameworks under which it may serve (MODEL.md constraint 4)."""
     frameworks = list(inst.frameworks.index)
@@ -119,7 +107,6 @@ def consent_frameworks(inst: Instance) -> pd.Series:
         dtype=object,
     )
 
-
 def vetoes(inst: Instance) -> dict[str, list[str]]:
     """Framework -> nations of its approval group that veto it (constraint 2)."""
     out: dict[str, list[str]] = {}
@@ -129,14 +116,12 @@ def vetoes(inst: Instance) -> dict[str, list[str]]:
         out[f] = sorted(n for n in veto.loc[veto["framework"] == f, "nation"] if n in members)
     return out
 
-
 def strength_required(inst: Instance) -> dict[str, float]:
     """Per framework f, sum of requirement(r) over the roles active under f: the force's
     required strength sum_r requirement(r) R(r) when f is chosen (constraint 10)."""
     roles = inst.roles
     return {f: float(sum(req for req, fws in zip(roles["requirement"], roles["frameworks"], strict=True)
                          if f in fws)) for f in inst.frameworks.index}
-
 
 def approval_risk(inst: Instance) -> dict[str, float]:
     """risk(f) = - sum over f's approval group of ln approval_probability(n, f)."""
@@ -147,7 +132,6 @@ def approval_risk(inst: Instance) -> dict[str, float]:
         risk = -sum(math.log(prob.get((n, f), 1.0)) for n in inst.group_members(group))
         out[f] = risk + 0.0  # no -0.0
     return out
-
 
 def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     """Per asset, a code for everything the model sees of it: nation, must_deploy,
@@ -168,7 +152,6 @@ def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     head = pd.MultiIndex.from_arrays([assets["nation"], assets["must_deploy"],
                                       assets["frameworks"].map(";".join), h[:, 0], h[:, 1], count])
     return pd.factorize(head)[0]
-
 
 def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool) -> pd.DataFrame:
     """Group interchangeable assets into units, named after their first asset."""
@@ -203,7 +186,6 @@ def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: b
     units["all_frameworks"] = units["frameworks"].map(len) == nfw
     return units
 
-
 def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     """Largest useful count of a unit in a role: size, capacity, budget, enabler share.
 
@@ -228,7 +210,6 @@ def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.S
     cap(enabler_limit, opt["contribution"].to_numpy())
     return pd.Series(ub.astype(int), index=opt.index)
 
-
 def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
     """Compute every index set and coefficient of the model from an instance."""
     pairs = eligible_pairs(inst)
@@ -250,12 +231,10 @@ def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
         frameworks=list(inst.frameworks.index),
         vetoes=vetoes(inst),
         risk=approval_risk(inst),
-        pairs=pairs,
         units=units,
         options=opt,
         aggregate=aggregate,
     )
-
 
 def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
     """Roles that no asset may fill (a planner usually wants to know before solving)."""
@@ -265,7 +244,6 @@ def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
         for r in inst.roles.index
         if r not in filled
     ]
-
 
 def serving_frameworks(unit_frameworks, role_frameworks) -> pd.Series:
     """Per option, F(k) ∩ frameworks(r): the frameworks under which the unit may fill
@@ -279,7 +257,6 @@ def serving_frameworks(unit_frameworks, role_frameworks) -> pd.Series:
             cache[key] = tuple(f for f in a if f in wanted)
         out.append(cache[key])
     return pd.Series(out, dtype=object)
-
 
 def usable_under(data: ModelData, framework: str) -> np.ndarray:
     """Boolean mask of the options that may serve under a framework (constraint 4)."""

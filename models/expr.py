@@ -1,16 +1,43 @@
-"""Small helpers every constraint module uses to write linear expressions fast.
+"""The option index and small helpers every constraint module uses to write linear sums.
 
-``LinearExpression`` built from coefficient and variable lists skips Pyomo's
-operator overloading (several times faster on large sums) and is the form the
-HiGHS interface translates without walking an expression tree.
+An *option* is an eligible (unit, role) pair with a variable x[unit, role]; the
+:class:`OptionIndex` groups option positions the ways constraints sum them and
+is passed explicitly to every ``add_*`` function. ``LinearExpression`` built from
+coefficient and variable lists skips Pyomo's operator overloading (several times
+faster on large sums) and is the form the HiGHS interface translates without
+walking an expression tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
+
+
+@dataclass(frozen=True)
+class OptionIndex:
+    """Positions of the options (rows of ``ModelData.options``) grouped by role, unit,
+    nation and (nation, role)."""
+
+    keys: list[tuple[str, str]]
+    by_role: dict[str, np.ndarray] = field(default_factory=dict)
+    by_unit: dict[str, np.ndarray] = field(default_factory=dict)
+    by_nation: dict[str, np.ndarray] = field(default_factory=dict)
+    by_nation_role: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, options: pd.DataFrame) -> OptionIndex:
+        def groups(by):
+            return {(tuple(k) if isinstance(k, tuple) else k): np.asarray(v)
+                    for k, v in options.groupby(by, sort=True).indices.items()}
+
+        return cls(keys=list(zip(options["unit"], options["role"], strict=True)), by_role=groups("role"),
+                   by_unit=groups("unit"), by_nation=groups("nation"), by_nation_role=groups(["nation", "role"]))
 
 
 def linear(coefs: Sequence, variables: Sequence, constant: float = 0.0) -> LinearExpression:
@@ -29,13 +56,13 @@ def framework_sum(m: pyo.ConcreteModel, frameworks: Iterable[str]) -> LinearExpr
     return total(m.framework[f] for f in frameworks)
 
 
-def option_vars(m: pyo.ConcreteModel, positions) -> list:
+def option_vars(m: pyo.ConcreteModel, index: OptionIndex, positions) -> list:
     """The x variables (``assign``) at the given option positions."""
-    keys = m.fa.keys
+    keys = index.keys
     return [m.assign[keys[i]] for i in positions]
 
 
-def option_sum(m: pyo.ConcreteModel, positions, column: str) -> LinearExpression:
-    """sum of options[column] * x over the given option positions."""
-    coefs = m.fa_data.options[column].to_numpy()[positions]
-    return linear(coefs.tolist(), option_vars(m, positions))
+def option_sum(m: pyo.ConcreteModel, index: OptionIndex, coefs: np.ndarray, positions) -> LinearExpression:
+    """sum of coefs[i] * x[i] over the given option positions (coefs: one per option)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    return linear(np.asarray(coefs, dtype=float)[positions].tolist(), option_vars(m, index, positions))

@@ -1,68 +1,92 @@
-"""The objective of MODEL.md: four terms, each an Expression, and their weighted sum.
+"""The objective of MODEL.md, built from coefficient arrays (never by walking expressions).
 
-term_cost               = sum c(a,r) x[a,r] + sum setup_cost(f) y[f]
-term_shortfall          = sum_r shortfall_penalty(r) s[r]
-term_approval_risk      = sum_f risk(f) y[f]
-term_enabler_dependence = sum of enabler_only nations' contributions e(a,r) x[a,r]
+Each term is a vector of coefficients over the options x, the frameworks y and
+the shortfalls s:
 
-objective = cost * term_cost + term_shortfall
-          + approval_risk * term_approval_risk + enabler_dependence * term_enabler_dependence
+    cost               = sum c(a,r) x[a,r] + sum setup_cost(f) y[f]
+    shortfall          = sum_r shortfall_penalty(r) s[r]
+    approval_risk      = sum_f risk(f) y[f]
+    enabler_dependence = sum of enabler_only nations' contributions e(a,r) x[a,r]
+
+    objective = cost * term_cost + term_shortfall
+              + approval_risk * term_approval_risk + enabler_dependence * term_enabler_dependence
+
+The shortfall term has no weight of its own (weight 1, docs/model.md decision 6).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
-from models.constraints.enablers import enabler_positions
 from models.eligibility import ModelData
-from models.expr import linear, option_sum
+from models.expr import OptionIndex, linear, option_vars
 
-TERM_WEIGHT = {"cost": "cost", "shortfall": None, "approval_risk": "approval_risk",
-               "enabler_dependence": "enabler_dependence"}
+TERMS = ("cost", "shortfall", "approval_risk", "enabler_dependence")
 
 
-def term_expressions(m: pyo.ConcreteModel, data: ModelData) -> dict[str, object]:
-    fw = data.instance.frameworks
-    ys = [m.framework[f] for f in data.frameworks]
+@dataclass(frozen=True)
+class Term:
+    """One objective term's coefficients: per option (x), per framework (y), per soft role (s)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    s: np.ndarray
+
+
+def soft_roles(data: ModelData) -> list[str]:
+    """Roles with a shortfall variable: a penalty is set and something is required."""
     roles = data.roles
-    soft = list(m.shortfall)
+    return list(roles.index[roles["shortfall_penalty"].notna() & (roles["requirement"] > 0)])
+
+
+def term_coefficients(data: ModelData) -> dict[str, Term]:
+    opt, fw = data.options, data.instance.frameworks
+    nx, ny = len(opt), len(data.frameworks)
+    soft = soft_roles(data)
+    zero_x, zero_y, zero_s = np.zeros(nx), np.zeros(ny), np.zeros(len(soft))
+    enabler = opt["enabler_only"].to_numpy(dtype=bool)
     return {
-        "cost": option_sum(m, range(len(m.fa.keys)), "cost")
-        + linear(fw.loc[data.frameworks, "setup_cost"].tolist(), ys),
-        "shortfall": linear([float(roles.at[r, "shortfall_penalty"]) for r in soft], [m.shortfall[r] for r in soft]),
-        "approval_risk": linear([data.risk[f] for f in data.frameworks], ys),
-        "enabler_dependence": option_sum(m, enabler_positions(data), "contribution"),
+        "cost": Term(opt["cost"].to_numpy(dtype=float), fw.loc[data.frameworks, "setup_cost"].to_numpy(dtype=float),
+                     zero_s),
+        "shortfall": Term(zero_x, zero_y, data.roles.loc[soft, "shortfall_penalty"].to_numpy(dtype=float)),
+        "approval_risk": Term(zero_x, np.array([data.risk[f] for f in data.frameworks], dtype=float), zero_s),
+        "enabler_dependence": Term(np.where(enabler, opt["contribution"].to_numpy(dtype=float), 0.0), zero_y, zero_s),
     }
 
 
-def weighted(terms: dict[str, object], weights: dict[str, float]) -> object:
-    """One linear expression: the weighted sum of the given terms, coefficients merged."""
-    coef: dict[int, float] = defaultdict(float)
-    var_of = {}
-    const = 0.0
-    for name, expr in terms.items():
-        w = 1.0 if TERM_WEIGHT[name] is None else weights.get(name, 0.0)
-        if w == 0:
-            continue
-        for arg in expr.args:
-            if isinstance(arg, MonomialTermExpression):
-                c, v = arg.args
-            elif isinstance(arg, (int, float)):
-                const += w * arg
-                continue
-            else:
-                c, v = 1.0, arg
-            coef[id(v)] += w * c
-            var_of[id(v)] = v
-    ids = [i for i in coef if coef[i] != 0]
-    return linear([coef[i] for i in ids], [var_of[i] for i in ids], const)
+def term_weight(term: str, weights: dict[str, float]) -> float:
+    return 1.0 if term == "shortfall" else float(weights.get(term, 0.0))
 
 
-def add_objective(m: pyo.ConcreteModel, data: ModelData, weights: dict[str, float]) -> None:
-    terms = term_expressions(m, data)
-    for name, expr in terms.items():
-        setattr(m, f"term_{name}", pyo.Expression(expr=expr))
-    m.objective = pyo.Objective(expr=weighted(terms, weights), sense=pyo.minimize)
+def objective_expression(m: pyo.ConcreteModel, data: ModelData, index: OptionIndex,
+                         weights: dict[str, float]):
+    """sum_t weight(t) * term(t) as one linear expression with merged coefficients.
+    ``weights`` may name any subset of the terms (a lexicographic stage gives {term: 1})."""
+    terms = term_coefficients(data)
+    x = sum(w * terms[t].x for t, w in weights.items() if w)
+    y = sum(w * terms[t].y for t, w in weights.items() if w)
+    s = sum(w * terms[t].s for t, w in weights.items() if w)
+    xs = option_vars(m, index, range(len(index.keys)))
+    ys = [m.framework[f] for f in data.frameworks]
+    ss = [m.shortfall[r] for r in soft_roles(data)]
+    coefs, variables = [], []
+    for c, vs in ((x, xs), (y, ys), (s, ss)):
+        c = np.broadcast_to(np.asarray(c, dtype=float), (len(vs),))
+        nz = np.flatnonzero(c)
+        coefs += c[nz].tolist()
+        variables += [vs[i] for i in nz]
+    return linear(coefs, variables)
+
+
+def model_weights(weights: dict[str, float]) -> dict[str, float]:
+    """The objective's weights by term, shortfall included at 1."""
+    return {t: term_weight(t, weights) for t in TERMS}
+
+
+def add_objective(m: pyo.ConcreteModel, data: ModelData, index: OptionIndex, weights: dict[str, float]) -> None:
+    """minimise sum_t weight(t) * term(t) (the module docstring)."""
+    m.objective = pyo.Objective(expr=objective_expression(m, data, index, model_weights(weights)),
+                                sense=pyo.minimize)

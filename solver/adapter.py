@@ -21,7 +21,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TextIO
 
 import highspy
@@ -29,29 +28,19 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.factory import SolverFactory
 
+from solver.status import Status
+
 MIP_FEASIBILITY_TOLERANCE = 1e-7
 _AUTO_UPDATES = ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
                  "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
                  "update_vars", "update_parameters", "update_named_expressions", "update_objective")
 
 
-class RunStatus(StrEnum):
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # a limit stopped the search with an incumbent
-    INFEASIBLE = "infeasible"
-    TIME_LIMIT = "time_limit"  # a limit stopped the search without one
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (RunStatus.OPTIMAL, RunStatus.FEASIBLE)
-
-
 @dataclass
 class RunResult:
     """What one HiGHS run gave: its status and, with a solution, every column's value."""
 
-    status: RunStatus
+    status: Status
     message: str = ""
     time_s: float = 0.0
     nodes: int = 0
@@ -66,19 +55,19 @@ def highs_version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
 
 
-def _status(model_status, has_solution: bool) -> tuple[RunStatus, str]:
+def _status(model_status, has_solution: bool) -> tuple[Status, str]:
     S = highspy.HighsModelStatus
     if model_status == S.kOptimal:
-        return RunStatus.OPTIMAL, ""
+        return Status.OPTIMAL, ""
     if model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-        return RunStatus.INFEASIBLE, ""
+        return Status.INFEASIBLE, ""
     limits = {S.kTimeLimit: "time limit reached", S.kIterationLimit: "iteration limit reached",
               S.kSolutionLimit: "solution limit reached", S.kObjectiveBound: "objective bound reached",
               S.kObjectiveTarget: "objective target reached", S.kInterrupt: "interrupted",
               S.kMemoryLimit: "memory limit reached"}
     if model_status in limits:
-        return (RunStatus.FEASIBLE if has_solution else RunStatus.TIME_LIMIT), limits[model_status]
-    return RunStatus.ERROR, f"HiGHS returned model status {model_status}"
+        return (Status.FEASIBLE if has_solution else Status.TIME_LIMIT), limits[model_status]
+    return Status.ERROR, f"HiGHS returned model status {model_status}"
 
 
 class HighsModel:
@@ -118,17 +107,22 @@ class HighsModel:
                 "nonzeros": int(self._highs.getNumNz())}
 
     def lp_arrays(self) -> dict[str, np.ndarray]:
-        """The LP HiGHS holds, dense: ``a`` (rows x columns), row and column bounds, costs."""
+        """The LP HiGHS holds, dense: ``a`` (rows x columns), column bounds ``lo``/``up``,
+        row bounds ``rlo``/``rup``, ``cost`` and ``offset`` (tests compare models with it)."""
         lp = self._highs.getLp()
+        mat = lp.a_matrix_
+        start, index, value = np.asarray(mat.start_), np.asarray(mat.index_), np.asarray(mat.value_)
         a = np.zeros((lp.num_row_, lp.num_col_))
-        m = lp.a_matrix_
-        start, index, value = np.asarray(m.start_), np.asarray(m.index_), np.asarray(m.value_)
-        for j in range(lp.num_col_):
-            for k in range(start[j], start[j + 1]):
-                a[index[k], j] = value[k]
-        return {"a": a, "row_lower": np.asarray(lp.row_lower_), "row_upper": np.asarray(lp.row_upper_),
-                "col_lower": np.asarray(lp.col_lower_), "col_upper": np.asarray(lp.col_upper_),
-                "cost": np.asarray(lp.col_cost_), "offset": np.array([lp.offset_])}
+        by_col = mat.format_ == highspy.MatrixFormat.kColwise
+        for j in range(len(start) - 1):
+            for p in range(start[j], start[j + 1]):
+                if by_col:
+                    a[index[p], j] = value[p]
+                else:
+                    a[j, index[p]] = value[p]
+        return {"a": a, "rlo": np.asarray(lp.row_lower_), "rup": np.asarray(lp.row_upper_),
+                "lo": np.asarray(lp.col_lower_), "up": np.asarray(lp.col_upper_),
+                "cost": np.asarray(lp.col_cost_), "offset": float(lp.offset_)}
 
     def objective_at(self, columns: np.ndarray) -> float:
         """The current objective's value at a column vector."""
@@ -224,6 +218,6 @@ class HighsModel:
             run.objective = float(info.objective_function_value)
             run.bound = float(info.mip_dual_bound)
             run.gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else None
-            if status == RunStatus.OPTIMAL and run.gap is not None and run.gap < 0:
+            if status == Status.OPTIMAL and run.gap is not None and run.gap < 0:
                 run.gap = 0.0
         return run

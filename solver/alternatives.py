@@ -31,10 +31,12 @@ import pyomo.environ as pyo
 
 from models.eligibility import model_data
 from models.expr import linear
+from solver.compare import changes, describe, pattern
 from solver.diagnose import explain_framework
 from solver.instance import Instance
-from solver.solution import Solution, Status
-from solver.solve import Session, SolveOptions
+from solver.session import Session, SolveOptions
+from solver.solution import Solution
+from solver.status import Status
 
 LEVELS = ("nation-role", "asset", "framework")
 
@@ -60,10 +62,6 @@ class Alternatives:
     timings: dict = field(default_factory=dict)
     stopped: str = ""  # why the list ends: what a planner must know before reading "only 3"
 
-    @property
-    def optimum(self) -> Solution | None:
-        return self.alternatives[0].solution if self.alternatives else None
-
     def to_dict(self) -> dict:
         return {
             "level": self.level,
@@ -88,89 +86,28 @@ class Alternatives:
         }
 
 
-# --------------------------------------------------------------------------- patterns
-def pattern(sol: Solution, level: str) -> frozenset:
-    if level == "asset":
-        return frozenset(sol.assignments())
-    return frozenset(sol.nation_roles())
-
-
-def changes(base: Solution, alt: Solution) -> dict:
-    """What changed against the optimum, in planner terms."""
-    def by_role(sol: Solution) -> dict[str, dict[str, float]]:
-        g = sol.allocation.groupby(["role", "nation"])["contribution"].sum()
-        out: dict[str, dict[str, float]] = {}
-        for (r, n), v in g.items():
-            out.setdefault(r, {})[n] = float(v)
-        return out
-
-    a, b = by_role(base), by_role(alt)
-    roles = []
-    for r in sorted(set(a) | set(b)):
-        old, new = a.get(r, {}), b.get(r, {})
-        moves = [{"nation": n, "from": old.get(n, 0.0), "to": new.get(n, 0.0)} for n in sorted(set(old) | set(new))
-                 if abs(old.get(n, 0.0) - new.get(n, 0.0)) > 1e-9]
-        if moves:
-            roles.append({"role": r, "before": sum(old.values()), "after": sum(new.values()), "nations": moves})
-    na, nb = set(base.nations["nation"]), set(alt.nations["nation"])
-    deltas = {t: _delta(alt.terms.get(t), base.terms.get(t)) for t in base.terms}
-    deltas["objective"] = _delta(alt.objective, base.objective)
-    return {
-        "framework": None if base.framework == alt.framework else {"from": base.framework, "to": alt.framework},
-        "nations_join": sorted(nb - na),
-        "nations_leave": sorted(na - nb),
-        "roles": roles,
-        "deltas": deltas,
-    }
-
-
-def _delta(a, b):
-    return None if a is None or b is None else round(a - b, 9) + 0.0
-
-
-def describe(ch: dict) -> str:
-    """One line a planner reads: framework switch, who joins and leaves, and per role every
-    nation whose contribution changes, before and after (so coverage never seems to fall
-    when one nation's units replace another's)."""
-    parts = []
-    if ch["framework"]:
-        parts.append(f"framework {ch['framework']['from']} → {ch['framework']['to']}")
-    if ch["nations_join"]:
-        parts.append("join " + ", ".join(ch["nations_join"]))
-    if ch["nations_leave"]:
-        parts.append("leave " + ", ".join(ch["nations_leave"]))
-    for r in ch["roles"]:
-        moves = ", ".join(f"{x['nation']} {x['from']:g}→{x['to']:g}" for x in r["nations"])
-        total = f" (total {r['before']:g}→{r['after']:g})" if abs(r["before"] - r["after"]) > 1e-9 else ""
-        parts.append(f"{r['role']}: {moves}{total}")
-    return "; ".join(parts) if parts else "same nation-role pattern"
-
-
 # --------------------------------------------------------------------------- the pool
 class _Pool:
-    """Every feasible column vector HiGHS reports, by objective."""
+    """Every feasible column vector HiGHS reports while it searches (``with pool:``)."""
 
     def __init__(self, session: Session):
         self.session = session
-        self.items: list[tuple[float, np.ndarray]] = []
-        session.highs.cbMipSolution.subscribe(self._seen)
+        self.items: list[tuple[float | None, np.ndarray]] = []
+        self._watch = session.highs.on_solution(lambda x: self.items.append((None, x)))
 
-    def _seen(self, e) -> None:
-        x = np.array(e.data_out.mip_solution, dtype=float)
-        if len(x) == self.session.highs.getNumCol():
-            self.items.append((None, x))
+    def __enter__(self) -> _Pool:
+        self._watch.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._watch.__exit__(*exc)
 
     def priced(self) -> list[tuple[float, np.ndarray]]:
         """Objective of each kept vector, computed here: the callback's own value can
         be the incumbent's rather than this solution's."""
-        if any(obj is None for obj, _ in self.items):
-            lp = self.session.highs.getLp()
-            cost, offset = np.asarray(lp.col_cost_), lp.offset_
-            self.items = [(float(cost @ x + offset) if obj is None else obj, x) for obj, x in self.items]
+        objective = self.session.highs.objective_at
+        self.items = [(objective(x) if obj is None else obj, x) for obj, x in self.items]
         return self.items
-
-    def close(self) -> None:
-        self.session.highs.cbMipSolution.unsubscribe(self._seen)
 
 
 class _Cutter:
@@ -180,12 +117,12 @@ class _Cutter:
         self.s, self.level = session, level
         m = session.model
         if level == "asset":
-            self.keys = list(m.fa.keys)  # units are single assets here
+            self.keys = list(session.index.keys)  # units are single assets here
             self.vars = [m.assign[k] for k in self.keys]
         else:
-            self.keys = list(m.fa.by_nation_role)
+            self.keys = list(session.index.by_nation_role)
             self.vars = [m.participates[k] for k in self.keys]
-        self.cols = np.array([session._vmap[id(v)] for v in self.vars], dtype=np.int64)
+        self.cols = session.highs.cols(self.vars)
         self.cuts: list = []
 
     def vector(self, col: np.ndarray) -> np.ndarray:
@@ -243,51 +180,51 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     stopped = f"stopped at --k {k}"
     ordered = _order_interchangeable(s, instance) if level == "asset" else []
     try:
-        first = s.solve()  # weighted objective (or lexicographic), with the greedy start
-        runs += 1
-        if not first.status.has_solution:
-            return Alternatives(level, [], mip_gap=gap, note=str(first.status))
-        bound = first.bound if first.bound is not None else first.objective
-        v = cutter.of_solution(first)
-        found.append(Alternative(1, first, 0, changes(first, first), bound))
-        excluded.append(v)
-        if within is not None:
-            cap = first.objective + within * max(1.0, abs(first.objective))
-            limit_con = s.add_constraint(s.model.objective.expr <= cap, prefix="pool_gap")
-        while len(found) < k:
-            cutter.exclude(excluded[-1])
-            cand = _best_allowed(pool, cutter, excluded, cap)
-            if cand is not None and _within_gap(cand[0], bound, gap):
-                run = s.run_from_columns(cand[1])
-                certified = "pool"
-                this_bound = bound
-            else:
-                # Every bound proven so far holds for the problem with more cuts: say so to
-                # HiGHS as a row, so a start within the gap of it ends the search at the root.
-                if floor_con is not None:
-                    s.remove_constraint(floor_con)
-                floor_con = s.add_constraint(s.model.objective.expr >= bound - 1e-9 * max(1.0, abs(bound)),
-                                             prefix="proven_bound")
-                run = s.run(start=cand[1] if cand is not None else None)
-                runs += 1
-                certified = "search"
-                if run.status == Status.INFEASIBLE:
-                    stopped = ("stopped at --within: nothing else lies within "
-                               f"{100 * within:g} % of the optimum" if within is not None
-                               else "no other allocation exists")
-                    break
-                if not run.status.has_solution:
-                    stopped = f"stopped by the solver ({run.status}: {run.message or 'no allocation'})"
-                    break
-                this_bound = max(bound, run.bound if run.bound is not None else -np.inf)
-                bound = this_bound
-            sol = s.solution(run)
-            v = cutter.vector(run.columns)
+        with pool:
+            first = s.solve()  # weighted objective (or lexicographic), with the greedy start
+            runs += 1
+            if not first.status.has_solution:
+                return Alternatives(level, [], mip_gap=gap, note=str(first.status))
+            bound = first.bound if first.bound is not None else first.objective
+            v = cutter.of_solution(first)
+            found.append(Alternative(1, first, 0, changes(first, first), bound))
             excluded.append(v)
-            found.append(Alternative(len(found) + 1, sol, int(np.abs(v - excluded[0]).sum()),
-                                     changes(first, sol), this_bound, certified))
+            if within is not None:
+                cap = first.objective + within * max(1.0, abs(first.objective))
+                limit_con = s.add_constraint(s.model.objective.expr <= cap, prefix="pool_gap")
+            while len(found) < k:
+                cutter.exclude(excluded[-1])
+                cand = _best_allowed(pool, cutter, excluded, cap)
+                if cand is not None and _within_gap(cand[0], bound, gap):
+                    run = s.run_from_columns(cand[1])
+                    certified = "pool"
+                    this_bound = bound
+                else:
+                    # Every bound proven so far holds for the problem with more cuts: say so to
+                    # HiGHS as a row, so a start within the gap of it ends the search at the root.
+                    if floor_con is not None:
+                        s.remove_constraint(floor_con)
+                    floor_con = s.add_constraint(s.model.objective.expr >= bound - 1e-9 * max(1.0, abs(bound)),
+                                                 prefix="proven_bound")
+                    run = s.run(start=cand[1] if cand is not None else None)
+                    runs += 1
+                    certified = "search"
+                    if run.status == Status.INFEASIBLE:
+                        stopped = ("stopped at --within: nothing else lies within "
+                                   f"{100 * within:g} % of the optimum" if within is not None
+                                   else "no other allocation exists")
+                        break
+                    if not run.status.has_solution:
+                        stopped = f"stopped by the solver ({run.status}: {run.message or 'no allocation'})"
+                        break
+                    this_bound = max(bound, run.bound if run.bound is not None else -np.inf)
+                    bound = this_bound
+                sol = s.solution(run)
+                v = cutter.vector(run.columns)
+                excluded.append(v)
+                found.append(Alternative(len(found) + 1, sol, int(np.abs(v - excluded[0]).sum()),
+                                         changes(first, sol), this_bound, certified))
     finally:
-        pool.close()
         cutter.remove_all()
         for con in (limit_con, floor_con, *ordered):
             if con is not None:
@@ -311,16 +248,16 @@ def _order_interchangeable(s: Session, instance: Instance) -> list:
     roles = list(s.data.roles.index)
     pos = {r: i + 1 for i, r in enumerate(roles)}
     last = len(roles) + 1
-    by_unit = m.fa.by_unit
+    keys, by_unit = s.index.keys, s.index.by_unit
     rows = []
     for members in model_data(instance, aggregate=True).units["members"]:
         units = [a for a in members if a in by_unit]
         for a, b in zip(units, units[1:], strict=False):
             # rank(a) <= rank(b), rank = sum_r pos(r) x[a,r] + last * (1 - sum_r x[a,r])
-            xa = [m.assign[m.fa.keys[i]] for i in by_unit[a]]
-            xb = [m.assign[m.fa.keys[i]] for i in by_unit[b]]
-            ca = [pos[m.fa.keys[i][1]] - last for i in by_unit[a]]
-            cb = [last - pos[m.fa.keys[i][1]] for i in by_unit[b]]
+            xa = [m.assign[keys[i]] for i in by_unit[a]]
+            xb = [m.assign[keys[i]] for i in by_unit[b]]
+            ca = [pos[keys[i][1]] - last for i in by_unit[a]]
+            cb = [last - pos[keys[i][1]] for i in by_unit[b]]
             rows.append(s.add_constraint(linear(ca + cb, xa + xb) <= 0, prefix="interchangeable"))
     return rows
 

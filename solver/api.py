@@ -1,31 +1,50 @@
-"""The Python API a notebook user calls; the CLI is a thin layer over it."""
+"""The Python API a notebook user calls; every CLI command is a thin layer over one function.
+
+Each function takes an instance (or its path) and plain arguments, raises a
+typed error from ``solver.errors`` (its ``exit_code`` is what the command exits
+with) and returns the result object; with ``out`` it also writes the result
+files, atomically, after checking that the destination can take them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.eligibility import eligibility_warnings, eligible_pairs
+from solver import alternatives as alt
+from solver import sweeps
+from solver.batch import BatchResult, run_batch
+from solver.changes import check_scenarios
 from solver.diagnose import explain_infeasible
+from solver.errors import OptionError
+from solver.gap import gap_tables, read_gap
+from solver.generate import SIZES, GeneratorSpec
+from solver.generate import generate as generate_tables
 from solver.instance import Instance, Issue
-from solver.io import load_instance
-from solver.solution import Solution, Status
-from solver.solve import Session, SolveOptions
+from solver.io import load_instance, read_raw
+from solver.io.writers import (
+    write_alternatives,
+    write_instance,
+    write_skipped,
+    write_solution,
+    write_tables,
+)
+from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
+from solver.session import Session, SolveOptions
+from solver.solution import Solution
+from solver.status import Status
+from solver.validate import validate
 
-__all__ = ["Session", "SolveOptions", "check", "solve"]
+__all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "check", "convert", "generate",
+           "import_gap", "solve"]
+
+Progress = Callable[[dict], None]
 
 
-def solve(instance: Instance | str | Path, options: SolveOptions | None = None,
-          progress: Callable[[dict], None] | None = None) -> Solution:
-    """Solve an instance (or the path of one) and explain it when it is infeasible.
-    ``progress`` is called during the search with {incumbent, bound, gap}."""
-    if not isinstance(instance, Instance):
-        instance = load_instance(instance)
-    session = Session(instance, options, progress=progress)
-    sol = session.solve()
-    if sol.status == Status.INFEASIBLE:
-        sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
-    return sol
+def _instance(instance: Instance | str | Path) -> Instance:
+    return instance if isinstance(instance, Instance) else load_instance(instance)
 
 
 def check(path: str | Path) -> tuple[Instance, list[Issue]]:
@@ -35,3 +54,122 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
     src = "roles.csv" if Path(path).is_dir() else f"{Path(path).name} sheet roles"
     warnings += [Issue(src, w, severity="warning") for w in eligibility_warnings(inst, eligible_pairs(inst))]
     return inst, warnings
+
+
+def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
+          out: str | Path | None = None, write_model: str | Path | None = None) -> Solution:
+    """Solve an instance (or the path of one) and explain it when it is infeasible.
+    ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
+    solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps)."""
+    instance = _instance(instance)
+    session = Session(instance, options, progress=progress)
+    if write_model:
+        session.write_model(write_model)
+    sol = session.solve()
+    if sol.status == Status.INFEASIBLE:
+        sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
+    if out is not None:
+        write_solution(sol, out)
+    return sol
+
+
+def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nation-role", within: float | None = None,
+                 options: SolveOptions | None = None, near_optimal: bool = False, slack: float = 0.05,
+                 count: int = 5, progress: Progress | None = None, out: str | Path | None = None) -> alt.Alternatives:
+    """k-best allocations at a level (or one per framework), or near-optimal ones that
+    differ as much as possible; ``out`` gets alternatives.json, .csv and .xlsx."""
+    instance = _instance(instance)
+    if level not in alt.LEVELS:
+        raise OptionError("--level", f"one of {', '.join(alt.LEVELS)} (not {level!r})")
+    if near_optimal:
+        alts = alt.near_optimal(instance, slack, count, options, progress)
+    else:
+        alts = alt.k_best(instance, k, level, within, options, progress=progress)
+    if out is not None:
+        write_alternatives(alts, out)
+    return alts
+
+
+@dataclass
+class BatchRun:
+    """A finished (or stopped) batch: the runner's result and the commitments not priced."""
+
+    result: BatchResult
+    skipped: list[dict] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+
+def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: tuple[str, ...] = (),
+          out: str | Path = "out", options: SolveOptions | None = None, workers: int | None = None,
+          scheduler: str | None = None, factor: str = "0.5:2.0:0.25", max_scenarios: int = MAX_SCENARIOS,
+          progress: Callable | None = None) -> BatchRun:
+    """Solve the instance and every scenario of a file and/or generated sweeps.
+
+    Everything is checked first (the instance, every change of every scenario, the
+    names, the factor range, the number of scenarios): any problem raises BadInput
+    before anything is solved or written."""
+    options = options or SolveOptions()
+    raw = read_raw(instance)
+    base = validate(raw.copy())
+    found, issues = [], []
+    if scenario_file is not None:
+        try:
+            found, _ = read_scenarios(scenario_file)
+        except ScenarioError as exc:
+            issues += exc.issues
+    if "requirement" in sweep:
+        try:
+            sweeps.factors(factor, max_scenarios)
+        except ValueError as exc:
+            raise OptionError("--factor", str(exc)) from None
+    issues += check_scenarios(raw, found)
+    if issues:
+        raise ScenarioError(issues)
+    skipped: list[dict] = []
+    for kind in sweep:
+        framework = Session(base, options).solve().framework if kind == "veto" else None
+        made = sweeps.generate(kind, base, factor, max_scenarios, framework)
+        found += made.scenarios
+        skipped += made.skipped
+    if len(found) > max_scenarios:
+        raise OptionError("--max-scenarios", f"{len(found):,} scenarios exceed the cap of {max_scenarios:,}; "
+                                             "raise it on purpose")
+    named = name_issues(found)
+    if named:
+        raise ScenarioError(named)
+    result = run_batch(raw, base_digest(raw), found, out, options, workers, scheduler, progress)
+    if skipped and result.rows:
+        write_skipped(skipped, out)
+    return BatchRun(result, skipped)
+
+
+def generate(out: str | Path, size: str = "S", nations: int | None = None, assets: int | None = None,
+             roles: int | None = None, seed: int = 0) -> dict:
+    """Write a synthetic instance (a folder, or a workbook when ``out`` ends in .xlsx);
+    returns its settings with the table sizes."""
+    n, a, r = SIZES[size]
+    tables, settings = generate_tables(GeneratorSpec(nations or n, assets or a, roles or r, seed))
+    write_tables(tables, settings, out)
+    return {**settings, "sizes": {k: len(v) for k, v in tables.items()}}
+
+
+def convert(source: str | Path, dest: str | Path) -> Instance:
+    """An instance from a CSV folder to a workbook (``dest`` ending in .xlsx) or back."""
+    inst = load_instance(source)
+    write_instance(inst, dest)
+    return inst
+
+
+def import_gap(file: str | Path, out: str | Path, sense: str, problem: int = 1) -> dict:
+    """One problem of an OR-Library GAP file as an instance folder (MODEL.md's mapping)."""
+    problems = read_gap(file)
+    if not 1 <= problem <= len(problems):
+        raise OptionError("--problem", f"{file} holds {len(problems)} problem(s); there is no problem {problem}")
+    name = f"{Path(file).stem}-{problem}" if len(problems) > 1 else Path(file).stem
+    tables, settings = gap_tables(problems[problem - 1], sense, name)
+    write_tables(tables, settings, out)
+    m, n = problems[problem - 1].shape
+    return {"name": name, "agents": m, "jobs": n, "sense": sense}

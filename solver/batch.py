@@ -33,23 +33,16 @@ import pandas as pd
 
 from solver.changes import check_scenarios, parametric_instance, scenario_instance
 from solver.diagnose import explain_infeasible
+from solver.errors import EXIT_INTERRUPTED, EXIT_SCENARIO_FAILED, EXIT_SCHEDULER, SchedulerError
 from solver.instance import Instance, InstanceError
 from solver.io.readers import RawInstance
 from solver.io.writers import atomic_write, json_text, write_solution
-from solver.scenarios import Scenario, ScenarioError, base_digest, folder_name, name_issues
-from solver.solution import Solution, Status, objective_value
-from solver.solve import Session, SolveOptions
+from solver.scenarios import Scenario, ScenarioError, folder_name, name_issues
+from solver.session import Session, SolveOptions
+from solver.solution import Solution, objective_value
+from solver.status import Status
 from solver.summary import summary_frame, write_summary
 from solver.validate import validate
-
-EXIT_SCENARIO_FAILED = 5
-EXIT_INTERRUPTED = 130
-EXIT_SCHEDULER = 6
-
-
-class SchedulerError(RuntimeError):
-    """The Dask scheduler could not be reached, or went away mid-batch. Not a fault of any
-    scenario: the unfinished ones are not recorded, so the same command runs them later."""
 
 
 @dataclass
@@ -74,6 +67,15 @@ class BatchResult:
 
     def table(self) -> pd.DataFrame:
         return summary_frame(self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 6 scheduler lost or unreachable, 5 a scenario failed, else 0."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if self.scheduler_error:
+            return EXIT_SCHEDULER
+        return EXIT_SCENARIO_FAILED if self.failed else 0
 
 
 # --------------------------------------------------------------------------- worker side
@@ -191,9 +193,6 @@ class _LocalPool:
         child.close()
         return {"proc": p, "conn": parent, "job": None, "ready": False}
 
-    def pids(self) -> list[int]:
-        return [w["proc"].pid for w in self.workers]
-
     def run(self, jobs: list[Job], on_result: Callable, on_retry: Callable) -> None:
         queue = list(jobs)
         while queue or any(w["job"] for w in self.workers):
@@ -295,7 +294,7 @@ def _quiet_logger(name: str):
 
 def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out_dir: str | Path,
               options: SolveOptions | None = None, workers: int | None = None, scheduler: str | None = None,
-              progress: Callable | None = None, on_pool: Callable | None = None) -> BatchResult:
+              progress: Callable | None = None) -> BatchResult:
     """Solve the base and every scenario; results under ``out_dir`` as they finish.
 
     Every scenario is checked against the instance first (names, keys, columns,
@@ -343,8 +342,6 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
         elif todo:
             n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
             pool = _LocalPool(n, raw, base_digest, options, out_dir)
-            if on_pool:
-                on_pool(pool)
             try:
                 pool.run(todo, on_result, on_retry)
             finally:
@@ -356,41 +353,6 @@ def run_batch(raw: RawInstance, base_digest: str, scenarios: list[Scenario], out
     if rows:  # nothing to summarise when the scheduler could not be reached for the first job
         write_summary(rows, out_dir)
     return result
-
-
-def run_with_progress(raw: RawInstance, scenarios: list[Scenario], out_dir, options: SolveOptions,
-                      workers: int | None, scheduler: str | None, show: bool, console) -> BatchResult:
-    """run_batch with a rich progress bar (done, failed, remaining, ETA) on stderr."""
-    from rich.progress import (  # noqa: PLC0415
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    counts = {"done": 0, "failed": 0, "total": 0}
-    bar = Progress(TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                   console=console, disable=not show, transient=False)
-    task = None
-
-    def progress(event: str, info: dict) -> None:
-        nonlocal task
-        if event == "start":
-            counts["total"] = info["todo"]
-            task = bar.add_task("batch", total=info["todo"], status=f"({info['skipped']} already done)")
-            return
-        if event == "retry":
-            console.print(f"worker died (exit code {info['exit_code']}) on {info['scenario']}: retrying once")
-            return
-        counts["done"] += 1
-        counts["failed"] += info.get("status") == "error"
-        left = counts["total"] - counts["done"]
-        bar.update(task, advance=1, status=f"done {counts['done']} failed {counts['failed']} remaining {left}")
-
-    with bar:
-        return run_batch(raw, base_digest(raw), scenarios, out_dir, options, workers, scheduler, progress)
 
 
 def _digest(base: str, scenario: Scenario | None, options: SolveOptions) -> str:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from models.elastic import make_elastic
 from models.eligibility import ModelData, strength_required, usable_under
 from solver.instance import Instance
-from solver.solve import Session, SolveOptions
+from solver.session import Session, SolveOptions
 
 FAMILIES = {
     "deploy": "must-deploy assets (constraint 3)",
@@ -81,13 +81,14 @@ def _static_reasons(data: ModelData, f: str) -> list[str]:
 
 def _elastic(instance: Instance, data: ModelData, options: SolveOptions, f: str, drop: str | None = None):
     def transform(m):
-        make_elastic(m)
+        slack_of = make_elastic(m)
         for g in data.frameworks:
             if g != f:
                 m.framework[g].setub(0)
         m.framework[f].setlb(1)
         if drop is not None and hasattr(m, drop):
             getattr(m, drop).deactivate()
+        return slack_of
 
     session = Session(instance, options, data=data, transform=transform)
     return session, session.run()
@@ -101,9 +102,9 @@ def explain_framework(instance: Instance, data: ModelData, options: SolveOptions
         return reasons
     session, run = _elastic(instance, data, opts, f)
     if run.status.has_solution:
-        col = run.columns
-        for (family, idx), s in session.model.elastic_of.items():
-            v = float(col[session._vmap[id(s)]])
+        slack_of = session.transformed
+        for ((family, idx), v) in zip(slack_of, session.values(run, slack_of.values()), strict=True):
+            v = float(v)
             if v <= 1e-6:
                 continue
             if family == "requirement":

@@ -52,7 +52,7 @@ class GeneratorSpec:
     seed: int = 0
 
 
-def _roles(rng: np.random.Generator, n_roles: int) -> pd.DataFrame:
+def _roles(n_roles: int) -> pd.DataFrame:
     """Lead HQ and backstop, then the families in turn as numbered sectors."""
     rows = [
         {"role": "lead_hq", "name": "Lead headquarters", "family": "lead", "in_theatre": True, "enabler": False,
@@ -99,7 +99,7 @@ def generate(spec: GeneratorSpec) -> tuple[dict[str, pd.DataFrame], dict]:
     })
 
     # ---- roles and capabilities
-    roles = _roles(rng, max(spec.roles, 2))
+    roles = _roles(max(spec.roles, 2))
     caps = []
     for fam, (units, _, _) in FAMILIES.items():
         fam_roles = roles.loc[roles["family"] == fam, "role"].tolist()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from solver.errors import BadInput
 from solver.schema import DEFAULT_WEIGHTS
 
 
@@ -38,15 +39,10 @@ class Issue:
         return f"{where}: {got}{self.message}"
 
 
-class InstanceError(Exception):
-    """Raised with every error found in an instance; ``issues`` lists them."""
+class InstanceError(BadInput):
+    """Raised with every error found in an instance; ``issues`` lists them (exit 2)."""
 
-    def __init__(self, issues: list[Issue], warnings: list[Issue] | None = None):
-        self.issues = issues
-        self.warnings = warnings or []
-        n = len(issues)
-        lines = "\n".join(f"  {i}" for i in issues)
-        super().__init__(f"{n} error{'s' if n != 1 else ''} in the instance:\n{lines}")
+    what = "the instance"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import sys
 import time
 from typing import TextIO
 
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
 DELAY_S = 2.0  # show nothing for runs shorter than this
 EVERY_S = 0.25  # redraw at most this often
 
@@ -47,3 +49,38 @@ class SolveProgress:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
             self.shown = False
+
+
+class BatchProgress:
+    """A rich progress bar for a batch (done, failed, remaining, ETA) on stderr; a callable
+    for ``run_batch(progress=...)``, used as a context manager around the run."""
+
+    def __init__(self, console, show: bool = True):
+        self.console = console
+        self.counts = {"done": 0, "failed": 0, "total": 0}
+        self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                            TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), console=console, disable=not show, transient=False)
+        self.task = None
+
+    def __enter__(self) -> BatchProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def __call__(self, event: str, info: dict) -> None:
+        c = self.counts
+        if event == "start":
+            c["total"] = info["todo"]
+            self.task = self.bar.add_task("batch", total=info["todo"], status=f"({info['skipped']} already done)")
+            return
+        if event == "retry":
+            self.console.print(f"worker died (exit code {info['exit_code']}) on {info['scenario']}: retrying once",
+                               markup=False)
+            return
+        c["done"] += 1
+        c["failed"] += info.get("status") == "error"
+        self.bar.update(self.task, advance=1,
+                        status=f"done {c['done']} failed {c['failed']} remaining {c['total'] - c['done']}")

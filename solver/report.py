@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from solver.solution import Solution, Status
+from solver.compare import describe
+from solver.solution import Solution
 
 WIDE = 120  # columns from which the optional columns are shown
 
@@ -190,8 +191,6 @@ def _print_nations(sol: Solution, console: Console) -> None:
 
 def print_alternatives(alts, console: Console, risks: dict[str, float] | None = None) -> None:
     """The comparison table: each alternative against the best, in planner terms."""
-    from solver.alternatives import describe  # noqa: PLC0415 - report stays importable without the solver
-
     risks = risks or {}
     if not alts.alternatives:
         console.print(_t(f"No allocation ({alts.note})."))
@@ -283,16 +282,3 @@ def print_issues(issues, console: Console, header: str) -> None:
     console.print(header)
     for i in issues:
         console.print(f"  {i}", markup=False, highlight=False)
-
-
-def status_exit_code(status: Status) -> int:
-    return EXIT_CODES[status]
-
-
-EXIT_CODES = {
-    Status.OPTIMAL: 0,
-    Status.FEASIBLE: 0,
-    Status.INFEASIBLE: 3,
-    Status.TIME_LIMIT: 4,
-    Status.ERROR: 1,
-}

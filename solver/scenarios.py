@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from solver.errors import BadInput
 from solver.instance import Issue
 from solver.io.readers import ROW, RawInstance
 from solver.schema import OBJECTIVE_KEYS, PARAMETRIC, TABLES
@@ -80,12 +81,10 @@ class Scenario:
         return hashlib.sha256(doc.encode()).hexdigest()[:20]
 
 
-class ScenarioError(Exception):
+class ScenarioError(BadInput):
     """Scenarios that cannot run; ``issues`` lists every problem (exit 2)."""
 
-    def __init__(self, issues: list[Issue]):
-        self.issues = issues
-        super().__init__("\n".join(str(i) for i in issues))
+    what = "the scenarios"
 
 
 # --------------------------------------------------------------------------- names

@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 from models.eligibility import ModelData
 from solver.schema import TERMS
-
-
-class Status(StrEnum):
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"  # time limit hit with an incumbent
-    INFEASIBLE = "infeasible"
-    TIME_LIMIT = "time_limit"  # time limit hit without an incumbent
-    ERROR = "error"
-
-    @property
-    def has_solution(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE)
-
+from solver.status import Status
 
 ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
 ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
@@ -55,7 +42,6 @@ class Solution:
     gap_objective: float | None = None
     stages: list[dict] = field(default_factory=list)  # lexicographic stages
     units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
-    counts: np.ndarray | None = field(default=None, repr=False)  # x per option
 
     @property
     def approval_probability(self) -> float | None:
@@ -199,6 +185,14 @@ def evaluate(data: ModelData, framework: str, alloc: pd.DataFrame, weights: dict
         if len(alloc) else 0.0,
     }
     return role_tab, nat, terms, objective_value(terms, weights)
+
+
+def gap_objective(settings, terms: dict[str, float]) -> float | None:
+    """For an imported GAP instance, the GAP's own objective: n P - cost (max) or cost (min)."""
+    gap = settings.gap
+    if not gap:
+        return None
+    return gap["jobs"] * gap["profit_base"] - terms["cost"] if gap["sense"] == "max" else terms["cost"]
 
 
 def objective_value(terms: dict[str, float], weights: dict[str, float]) -> float:

@@ -13,13 +13,14 @@ problem at once:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from solver.instance import Instance, InstanceError, Issue, Settings
-from solver.io.readers import ROW, RawInstance
+from solver.io.readers import ROW, RawInstance, read_raw
 from solver.schema import (
     DEFAULT_WEIGHTS,
     OBJECTIVE_KEYS,
@@ -367,3 +368,8 @@ def _assemble(raw: RawInstance, typed: dict[str, pd.DataFrame], settings: Settin
             out.warn(raw.sources["nations"], "an asset in the assets table for this coalition nation",
                      _row(row_of[n]), "nation", n)
     return Instance(settings=settings, source=raw.path, warnings=tuple(_sorted(raw, out.warnings)), **tables)
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance folder or workbook (raises InstanceError)."""
+    return validate(read_raw(path))

@@ -326,7 +326,7 @@ def test_retargeted_model_is_the_freshly_built_model(bundled, change):
     import numpy as np
 
     from solver.changes import parametric_instance
-    from solver.solve import Session
+    from solver.session import Session
     from solver.validate import validate
 
     raw = read_raw(bundled)

@@ -10,7 +10,7 @@ from highs_lp import dense_lp, violation
 
 from solver import SolveOptions, Status, load_instance, solve
 from solver.cli import main
-from solver.solve import Session
+from solver.session import Session
 
 
 def _gen(tmp_path, name, *args):
@@ -71,7 +71,7 @@ def test_greedy_start_is_a_feasible_allocation(tmp_path, seed):
     start = greedy_start(session.data)
     assert start is not None
     col = session.column_values(*start)
-    assert np.allclose(col[session._x_cols], np.round(col[session._x_cols]))
+    assert np.allclose(col[session.x_cols], np.round(col[session.x_cols]))
     lp = dense_lp(session)
     assert violation(lp, col) <= 1e-6
     start_value = float(lp["cost"] @ col) + lp["offset"]

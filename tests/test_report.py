@@ -12,7 +12,7 @@ import pytest
 
 from solver import SolveOptions, load_instance
 from solver.progress import SolveProgress
-from solver.solve import Session
+from solver.session import Session
 
 FORCEALLOC = [sys.executable, "-m", "solver"]
 

@@ -9,7 +9,7 @@ from reference import Ref
 from spec import random_spec, write_spec
 
 from solver import SolveOptions, Status, load_instance, solve
-from solver.solve import Session
+from solver.session import Session
 
 
 def _without_times(doc: dict) -> dict:
@@ -45,9 +45,16 @@ def test_bundled_answer_is_sensible(bundled):
     assert not inst.roles.loc[us["role"], "in_theatre"].any()
     if len(us):
         assert inst.frameworks.at[sol.framework, "enablers_reach"]
-    # the force is multinational and nobody carries more than their share
-    assert len(sol.nations) >= inst.settings.min_coalition_nations
+    # the force is multinational and nobody carries more than their share of what is required
+    coalition = set(inst.nations.index[inst.nations["coalition"]])
+    assert len(coalition & set(sol.nations["nation"])) >= inst.settings.min_coalition_nations
     assert (sol.roles["shortfall"] == 0).all()
+    required = sol.roles["required"].sum()
+    mine = sol.allocation.groupby("nation")["contribution"].sum()
+    capped = inst.nations.index[inst.nations["max_share"] < 1]
+    assert len(capped) >= 4  # FRA, GBR, DEU, ITA, POL carry shares in the bundled instance
+    for n in capped:
+        assert mine.get(n, 0.0) <= inst.nations.at[n, "max_share"] * required + 1e-9, n
     assert sol.framework != "un"  # Russia and China veto it
 
 
@@ -84,6 +91,11 @@ def test_lexicographic_matches_stages_by_hand(seed, stages, tmp_path):
         assert terms[t] <= max(x[3][t] for x in pool) + 1e-6
     assert [s["stage"] for s in sol.stages][: len(stages)] == list(stages)
     assert sol.stages[0]["value"] == pytest.approx(min(x[3][stages[0]] for x in feasible), abs=1e-6)
+    # the last stage: the weighted rest is the least any surviving allocation has
+    rest = [t for t in ("cost", "shortfall", "approval_risk", "enabler_dependence") if t not in stages]
+    w = ref.weights()
+    got = sum((1.0 if t == "shortfall" else w[t]) * terms[t] for t in rest)
+    assert got == pytest.approx(last, abs=1e-6)
 
 
 def test_lexicographic_from_instance_yaml(bundled, tmp_path):

@@ -1,17 +1,20 @@
-"""Instance readers and result writers."""
+"""Instance readers and result writers: the file layer (no Pyomo, no HiGHS).
+
+``load_instance`` (read, then validate) is defined in ``solver.validate`` and
+offered here too; it is looked up on first use so this package never imports the
+validator that reads through it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
 
-from solver.instance import Instance
 from solver.io.readers import RawInstance, read_raw
-from solver.validate import validate
-
-
-def load_instance(path: str | Path) -> Instance:
-    """Read and validate an instance folder or workbook (raises InstanceError)."""
-    return validate(read_raw(path))
-
 
 __all__ = ["RawInstance", "load_instance", "read_raw"]
+
+
+def __getattr__(name: str):
+    if name == "load_instance":
+        return importlib.import_module("solver.validate").load_instance
+    raise AttributeError(f"module 'solver.io' has no attribute {name!r}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from solver.compare import describe
 from solver.instance import Instance
 from solver.schema import TABLES, cell_text
 
@@ -178,8 +179,6 @@ def write_instance(inst: Instance, dest: str | Path) -> Path:
 
 def alternatives_table(alts) -> pd.DataFrame:
     """One row per alternative: objective terms, framework, distance and what changed."""
-    from solver.alternatives import describe  # noqa: PLC0415 - writers stay importable without the solver stack
-
     rows = []
     for a in alts.alternatives:
         s, ch = a.solution, a.changes
