@@ -55,6 +55,24 @@ def test_bundled_answer_is_sensible(bundled):
     assert len(capped) >= 4  # FRA, GBR, DEU, ITA, POL carry shares in the bundled instance
     for n in capped:
         assert mine.get(n, 0.0) <= inst.nations.at[n, "max_share"] * required + 1e-9, n
+
+
+def test_a_binding_burden_share_is_respected(bundled):
+    """France at 15 % of the 548 required under NATO may give 82.2; free of its share the
+    optimum has it give more (checked below), so the cap binds."""
+    from solver.changes import parametric_instance
+    from solver.scenarios import Scenario
+
+    inst = load_instance(bundled)
+    free = solve(inst)
+    assert free.allocation.groupby("nation")["contribution"].sum()["FRA"] > 82.2
+    tight = parametric_instance(inst, Scenario("x", [{"set": {"table": "nations", "key": "FRA",
+                                                              "column": "max_share", "value": 0.15}}]))
+    sol = solve(tight)
+    assert sol.status == Status.OPTIMAL
+    required = sol.roles["required"].sum()
+    assert required == pytest.approx(548)
+    assert sol.allocation.groupby("nation")["contribution"].sum()["FRA"] <= 0.15 * required + 1e-9
     assert sol.framework != "un"  # Russia and China veto it
 
 
@@ -128,3 +146,23 @@ def test_no_aggregate_gives_the_same_optimum(bundled):
     b = solve(bundled, SolveOptions(aggregate=False))
     assert a.objective == pytest.approx(b.objective, rel=1e-4)
     assert a.solver["variables"] < b.solver["variables"]
+
+
+def test_the_last_stage_minimises_the_terms_not_listed(tmp_path):
+    """Stage 1 (cost, tolerance 50 %) finds the cheap allocation under F1 (cost 10, a 50 %
+    approval); the weighted rest (approval risk, weight 10) must then move to F2 (cost 12,
+    within 15, approval certain): objective 12 + 10 x 0 against 10 + 10 x ln 2."""
+    import yaml
+
+    d = tmp_path / "i"
+    d.mkdir()
+    (d / "nations.csv").write_text("nation,nato\nA,yes\n")
+    (d / "frameworks.csv").write_text("framework,approval_group,setup_cost\nF1,nato,0\nF2,none,2\n")
+    (d / "consent.csv").write_text("nation,framework,approval_probability\nA,F1,0.5\n")
+    (d / "roles.csv").write_text("role,requirement\nr,10\n")
+    (d / "assets.csv").write_text("asset,nation,capability,strength,cost\na,A,c,10,10\n")
+    (d / "capabilities.csv").write_text("capability,role\nc,r\n")
+    (d / "instance.yaml").write_text(yaml.safe_dump({"name": "lex", "objective": {"approval_risk": 10}}))
+    sol = solve(d, SolveOptions(mip_gap=0, lexicographic=("cost",), lex_tolerance=0.5))
+    assert sol.framework == "F2" and sol.terms["cost"] == pytest.approx(12)
+    assert [st["stage"] for st in sol.stages] == ["cost", "shortfall+approval_risk"]
