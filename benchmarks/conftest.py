@@ -54,9 +54,28 @@ def record(name: str, metrics: dict) -> None:
     RESULTS[name] = metrics
 
 
-def ratio(name: str, value: float, what: str, floor: float | None = None, ceiling: float | None = None) -> None:
+def remeasured(measure, value_of, floor: float | None = None, ceiling: float | None = None, attempts: int = 3):
+    """Measure; when the ratio misses its limit, measure again (up to ``attempts`` in all)
+    and keep the best: a shared machine's passing load must not fail the gate, while a
+    real regression misses it every time. Returns (best measurement, every value)."""
+    best, values = None, []
+    for _ in range(attempts):
+        m = measure()
+        v = value_of(m)
+        values.append(round(v, 3))
+        if best is None or (v > value_of(best) if floor is not None else v < value_of(best)):
+            best = m
+        if (floor is None or v >= floor) and (ceiling is None or v <= ceiling):
+            break
+    return best, values
+
+
+def ratio(name: str, value: float, what: str, floor: float | None = None, ceiling: float | None = None,
+          attempts: list | None = None) -> None:
     """A machine-independent ratio measured within one run, gated by a floor or a ceiling."""
     r = {"value": round(value, 3), "what": what}
+    if attempts is not None and len(attempts) > 1:
+        r["attempts"] = attempts
     if floor is not None:
         r["floor"] = floor
     if ceiling is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,3 +21,23 @@ def bundled() -> Path:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "dask: starts a real Dask scheduler and workers on loopback")
+
+
+def _batch(args: list[str], out: Path, columns: int) -> dict:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    r = subprocess.run([sys.executable, "-m", "solver", "batch", *args, "--out", str(out), "--mip-gap", "0",
+                        "--no-progress", "--workers", "2"], capture_output=True, text=True, env=env, timeout=900)
+    return {"out": out, "stdout": r.stdout, "stderr": r.stderr, "returncode": r.returncode}
+
+
+@pytest.fixture(scope="session")
+def bundled_batch(tmp_path_factory) -> dict:
+    """The bundled scenario file run once as a planner would (80 columns, two workers, exact
+    gap): shared by the tests that read its summary, its files and its screen."""
+    return _batch([str(BUNDLED), str(BUNDLED / "scenarios.yaml")], tmp_path_factory.mktemp("bundled") / "out", 80)
+
+
+@pytest.fixture(scope="session")
+def consent_batch(tmp_path_factory) -> dict:
+    """The price of every political commitment of the bundled instance, run once."""
+    return _batch([str(BUNDLED), "--sweep", "consent"], tmp_path_factory.mktemp("consent") / "out", 100)

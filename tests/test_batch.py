@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from highs_lp import dense_lp
 
-from solver import sweeps
+from solver import SolveOptions, solve, sweeps
 from solver.changes import apply_changes
 from solver.cli import main
 from solver.io import load_instance, read_raw
@@ -67,10 +67,9 @@ def test_scenario_file_errors_are_named_with_line(tmp_path):
     assert r.exit_code == 2 and "Traceback" not in r.output
 
 
-def test_bundled_scenarios_answer_the_questions(scenario_file, tmp_path):
-    out = tmp_path / "out"
-    r = _cli("batch", scenario_file.parent, scenario_file, "--out", out, "--mip-gap", "0", "--no-progress")
-    assert r.returncode == 0, r.stdout + r.stderr
+def test_bundled_scenarios_answer_the_questions(bundled_batch):
+    out = bundled_batch["out"]
+    assert bundled_batch["returncode"] == 0, bundled_batch["stdout"] + bundled_batch["stderr"]
     s = _summary(out).set_index("scenario")
     assert set(s.index) >= {"base", "no-us-backstop", "hungary-blocks-nato", "italy-pulls-out", "land-plus-half"}
     assert s.at["hungary-blocks-nato", "framework"] != "nato"  # a veto closes NATO
@@ -82,13 +81,10 @@ def test_bundled_scenarios_answer_the_questions(scenario_file, tmp_path):
         assert (out / "scenarios" / name.replace(":", "_") / "solution.json").exists()
 
 
-def test_summary_equals_single_solves(scenario_file, tmp_path):
-    """Every scenario's result is what `forcealloc solve` gives on its modified instance."""
-    out = tmp_path / "out"
-    r = _cli("batch", scenario_file.parent, scenario_file, "--out", out, "--mip-gap", "0", "--no-progress",
-             "--workers", "2")
-    assert r.returncode == 0, r.stderr
-    summary = _summary(out).set_index("scenario")
+def test_summary_equals_single_solves(bundled_batch, scenario_file, tmp_path):
+    """Every scenario's result (two workers, persistent and rebuilt models) is what a fresh
+    solve of its modified instance, written to files and read back, gives."""
+    summary = _summary(bundled_batch["out"]).set_index("scenario")
     raw = read_raw(scenario_file.parent)
     scenarios, _ = read_scenarios(scenario_file)
     for sc in [Scenario("base", []), *scenarios]:
@@ -96,8 +92,7 @@ def test_summary_equals_single_solves(scenario_file, tmp_path):
         inst_dir = tmp_path / "single" / sc.name
         tables = {k: v.drop(columns="_row") for k, v in changed.tables.items()}
         write_tables(tables, changed.settings, inst_dir)
-        one = _cli("solve", inst_dir, "--mip-gap", "0", "--json")
-        doc = json.loads(one.stdout)
+        doc = solve(inst_dir, SolveOptions(mip_gap=0)).to_dict()
         row = summary.loc[sc.name]
         assert row["status"] == doc["status"], sc.name
         assert row["objective"] == pytest.approx(doc["objective"], abs=1e-6), sc.name
@@ -118,25 +113,23 @@ def test_withdrawal_semantics(bundled):
     assert "withdrawal:GBR" in names and "withdrawal:RUS" not in names
 
 
-def test_consent_sweep_prices_equal_single_solves(bundled, tmp_path):
-    out = tmp_path / "out"
-    r = _cli("batch", bundled, "--sweep", "consent", "--out", out, "--mip-gap", "0", "--no-progress")
-    assert r.returncode == 0, r.stderr
-    assert "Price of each political commitment" in r.stdout
-    s = _summary(out).set_index("scenario")
+def test_consent_sweep_prices_equal_single_solves(consent_batch, bundled, tmp_path):
+    assert consent_batch["returncode"] == 0, consent_batch["stderr"]
+    assert "Price of each political commitment" in consent_batch["stdout"]
+    s = _summary(consent_batch["out"]).set_index("scenario")
     raw = read_raw(bundled)
-    base = json.loads(_cli("solve", bundled, "--mip-gap", "0", "--json").stdout)["objective"]
+    base = solve(bundled, SolveOptions(mip_gap=0)).objective
     lifted = sweeps.generate("consent", load_instance(bundled)).scenarios
     assert len(lifted) == len(s) - 1
-    for sc in lifted[:6]:  # a sample of single solves (each is a full CLI run)
+    for sc in lifted[:: max(1, len(lifted) // 8)]:  # a spread sample, each a fresh solve from files
         changed = apply_changes(raw, sc)
         d = tmp_path / "single" / sc.name.replace(":", "_")
         write_tables({k: v.drop(columns="_row") for k, v in changed.tables.items()}, changed.settings, d)
-        one = json.loads(_cli("solve", d, "--mip-gap", "0", "--json").stdout)
-        if one["objective"] is None:
+        one = solve(d, SolveOptions(mip_gap=0))
+        if one.objective is None:
             assert pd.isna(s.at[sc.name, "objective"])
         else:
-            assert s.at[sc.name, "delta_objective"] == pytest.approx(one["objective"] - base, abs=1e-6)
+            assert s.at[sc.name, "delta_objective"] == pytest.approx(one.objective - base, abs=1e-6)
 
 
 def test_requirement_and_veto_sweeps(bundled, tmp_path):
@@ -238,7 +231,7 @@ def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
     assert p.returncode == 130, stderr
     first = _summary(out)
     assert 4 <= len(first) < 61
-    r = _cli("batch", inst, f, "--out", out, "--workers", "1", "--no-progress")
+    r = _cli("batch", inst, f, "--out", out, "--workers", "2", "--no-progress")
     assert r.returncode in (0, 5), r.stderr
     assert f"({len(first)} already done" in r.stdout
     assert len(_summary(out)) == 61
@@ -287,10 +280,9 @@ def dask_cluster():
 @pytest.mark.dask
 def test_dask_cluster_gives_the_local_summary(dask_cluster, scenario_file, tmp_path):
     local, remote = tmp_path / "local", tmp_path / "dask"
-    r1 = _cli("batch", scenario_file.parent, scenario_file, "--sweep", "withdrawal", "--out", local,
-              "--mip-gap", "0", "--no-progress")
-    r2 = _cli("batch", scenario_file.parent, scenario_file, "--sweep", "withdrawal", "--out", remote,
-              "--mip-gap", "0", "--no-progress", "--scheduler", dask_cluster)
+    r1 = _cli("batch", scenario_file.parent, scenario_file, "--out", local, "--mip-gap", "0", "--no-progress")
+    r2 = _cli("batch", scenario_file.parent, scenario_file, "--out", remote, "--mip-gap", "0", "--no-progress",
+              "--scheduler", dask_cluster)
     assert r1.returncode == r2.returncode, r2.stderr
     a, b = _summary(local)[COMPARE], _summary(remote)[COMPARE]
     pd.testing.assert_frame_equal(a, b)

@@ -22,21 +22,26 @@ def _run(*args, columns: int = 80) -> subprocess.CompletedProcess:
     return subprocess.run([*FORCEALLOC, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
 
 
-@pytest.mark.parametrize("args", [
-    ("solve", "{b}"),
-    ("alternatives", "{b}", "--k", "4"),
-    ("alternatives", "{b}", "--level", "framework"),
-    ("batch", "{b}", "{b}/scenarios.yaml", "--out", "{out}", "--no-progress"),
-])
-def test_every_screen_fits_80_columns(bundled, tmp_path, args):
-    r = _run(*(a.format(b=bundled, out=tmp_path / "o") for a in args))
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
+def _fits(stdout: str) -> None:
+    lines = stdout.splitlines()
     assert max(len(x) for x in lines) <= 80, max(lines, key=len)
     # every table closes: a wrapped row never pushes the right border off the screen
     for line in lines:
         if line.startswith(("│", "┃")):
             assert line.rstrip().endswith(("│", "┃")), line
+
+
+@pytest.mark.parametrize("args", [("solve", "{b}"), ("alternatives", "{b}", "--k", "4"),
+                                  ("alternatives", "{b}", "--level", "framework")])
+def test_every_screen_fits_80_columns(bundled, args):
+    r = _run(*(a.format(b=bundled) for a in args))
+    assert r.returncode == 0, r.stderr
+    _fits(r.stdout)
+
+
+def test_the_batch_screen_fits_80_columns(bundled_batch):
+    assert bundled_batch["returncode"] == 0
+    _fits(bundled_batch["stdout"])
 
 
 def test_units_and_approval_probability_everywhere(bundled, tmp_path):
