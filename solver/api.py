@@ -25,6 +25,8 @@ from solver.generate import generate as generate_tables
 from solver.instance import Instance, Issue
 from solver.io import load_instance, read_raw
 from solver.io.writers import (
+    OutputError,
+    check_destination,
     write_alternatives,
     write_instance,
     write_skipped,
@@ -61,15 +63,20 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     """Solve an instance (or the path of one) and explain it when it is infeasible.
     ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
     solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps)."""
+    if out is not None:
+        check_destination(out)
+    if write_model:
+        check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
     instance = _instance(instance)
     session = Session(instance, options, progress=progress)
     if write_model:
-        session.write_model(write_model)
+        Path(write_model).parent.mkdir(parents=True, exist_ok=True)
+        _written(lambda: session.write_model(write_model), write_model)
     sol = session.solve()
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     if out is not None:
-        write_solution(sol, out)
+        _written(lambda: write_solution(sol, out), out)
     return sol
 
 
@@ -78,6 +85,8 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
                  count: int = 5, progress: Progress | None = None, out: str | Path | None = None) -> alt.Alternatives:
     """k-best allocations at a level (or one per framework), or near-optimal ones that
     differ as much as possible; ``out`` gets alternatives.json, .csv and .xlsx."""
+    if out is not None:
+        check_destination(out)
     instance = _instance(instance)
     if level not in alt.LEVELS:
         raise OptionError("--level", f"one of {', '.join(alt.LEVELS)} (not {level!r})")
@@ -86,7 +95,7 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
     else:
         alts = alt.k_best(instance, k, level, within, options, progress=progress)
     if out is not None:
-        write_alternatives(alts, out)
+        _written(lambda: write_alternatives(alts, out), out)
     return alts
 
 
@@ -112,6 +121,7 @@ def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: 
     names, the factor range, the number of scenarios): any problem raises BadInput
     before anything is solved or written."""
     options = options or SolveOptions()
+    check_destination(out)
     raw = read_raw(instance)
     base = validate(raw.copy())
     found, issues = [], []
@@ -146,30 +156,51 @@ def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: 
     return BatchRun(result, skipped)
 
 
+def _instance_destination(dest: str | Path, force: bool, option: str) -> None:
+    """An instance is written to a new or empty folder, or a new .xlsx, unless forced."""
+    kind = "file" if str(dest).lower().endswith(".xlsx") else "folder"
+    check_destination(dest, kind, option, force=force)
+
+
+def _written(write: Callable[[], object], dest) -> None:
+    """Run a writer; a failure (a full disk) is named with its path, nothing partial kept."""
+    try:
+        write()
+    except OSError as exc:
+        error = OutputError([f"{dest}: the results could not be written ({exc.strerror or exc})"])
+        error.consequence = "nothing partial was left"
+        raise error from None
+
+
 def generate(out: str | Path, size: str = "S", nations: int | None = None, assets: int | None = None,
-             roles: int | None = None, seed: int = 0) -> dict:
+             roles: int | None = None, seed: int = 0, force: bool = False) -> dict:
     """Write a synthetic instance (a folder, or a workbook when ``out`` ends in .xlsx);
-    returns its settings with the table sizes."""
+    returns its settings with the table sizes. An existing instance is replaced only
+    with ``force``."""
+    _instance_destination(out, force, "OUT_DIR")
     n, a, r = SIZES[size]
     tables, settings = generate_tables(GeneratorSpec(nations or n, assets or a, roles or r, seed))
-    write_tables(tables, settings, out)
+    _written(lambda: write_tables(tables, settings, out), out)
     return {**settings, "sizes": {k: len(v) for k, v in tables.items()}}
 
 
-def convert(source: str | Path, dest: str | Path) -> Instance:
-    """An instance from a CSV folder to a workbook (``dest`` ending in .xlsx) or back."""
+def convert(source: str | Path, dest: str | Path, force: bool = False) -> Instance:
+    """An instance from a CSV folder to a workbook (``dest`` ending in .xlsx) or back;
+    an existing destination is replaced only with ``force``."""
+    _instance_destination(dest, force, "DEST")
     inst = load_instance(source)
-    write_instance(inst, dest)
+    _written(lambda: write_instance(inst, dest), dest)
     return inst
 
 
-def import_gap(file: str | Path, out: str | Path, sense: str, problem: int = 1) -> dict:
+def import_gap(file: str | Path, out: str | Path, sense: str, problem: int = 1, force: bool = False) -> dict:
     """One problem of an OR-Library GAP file as an instance folder (MODEL.md's mapping)."""
+    _instance_destination(out, force, "OUT_DIR")
     problems = read_gap(file)
     if not 1 <= problem <= len(problems):
         raise OptionError("--problem", f"{file} holds {len(problems)} problem(s); there is no problem {problem}")
     name = f"{Path(file).stem}-{problem}" if len(problems) > 1 else Path(file).stem
     tables, settings = gap_tables(problems[problem - 1], sense, name)
-    write_tables(tables, settings, out)
+    _written(lambda: write_tables(tables, settings, out), out)
     m, n = problems[problem - 1].shape
     return {"name": name, "agents": m, "jobs": n, "sense": sense}

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from solver import api
 from solver.cli_options import (
@@ -196,8 +197,9 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
                         max_scenarios, bar)
     result = run.result
     if result.scheduler_error and not result.rows:
-        err.print(f"[red]error[/red]: {result.scheduler_error}\n  start one with `dask scheduler` and workers with "
-                  "`dask worker tcp://HOST:8786 --nthreads 1` (docs/whatif.md); nothing was solved")
+        err.print(Text.assemble(("error", "red"), f": {result.scheduler_error}\n  start one with `dask scheduler` "
+                                "and workers with `dask worker tcp://HOST:8786 --nthreads 1` (docs/whatif.md); "
+                                "nothing was solved"))
         finish(run.exit_code)
     table = result.table()
     print_batch(table, out, priced="consent" in sweep, skipped=run.skipped)
@@ -206,8 +208,8 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     if result.interrupted:
         err.print("interrupted: finished scenarios are kept; run the same command again to finish")
     elif result.scheduler_error:
-        err.print(f"[red]error[/red]: {result.scheduler_error}; finished scenarios are kept: run the same "
-                  "command again when the scheduler is back to finish")
+        err.print(Text.assemble(("error", "red"), f": {result.scheduler_error}; finished scenarios are kept: run "
+                                "the same command again when the scheduler is back to finish"))
     finish(run.exit_code)
 
 
@@ -218,14 +220,15 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
               help="Which problem of a multi-problem file (1-based).")
 @click.option("--sense", type=click.Choice(["max", "min"]), required=True,
               help="max for OR-Library's gap1-gap12 as published (profits), min for costs.")
-def import_gap(file, out_dir, problem, sense) -> None:
+@click.option("--force", is_flag=True, help="Replace an instance already in OUT_DIR.")
+def import_gap(file, out_dir, problem, sense, force) -> None:
     """Turn an OR-Library generalized assignment problem into an instance folder.
 
     FILE holds several problems after a leading count (gap1.txt ... gap12.txt,
     gapa.txt ... gapd.txt) or one problem without it (the yagiura files).
     Solving OUT_DIR then reports gap_objective, the GAP objective in that sense.
     """
-    done = api.import_gap(file, out_dir, sense, problem)
+    done = api.import_gap(file, out_dir, sense, problem, force)
     out.print(f"{done['name']}: {done['agents']} agents x {done['jobs']} jobs ({sense}) written to {out_dir}/",
               markup=False)
 
@@ -238,7 +241,8 @@ def import_gap(file, out_dir, problem, sense) -> None:
 @click.option("--assets", type=click.IntRange(min=20), help="Number of assets (overrides --size).")
 @click.option("--roles", type=click.IntRange(min=2), help="Number of roles (overrides --size).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-def generate(out_dir, size, nations, assets, roles, seed) -> None:
+@click.option("--force", is_flag=True, help="Replace an instance already in OUT_DIR.")
+def generate(out_dir, size, nations, assets, roles, seed, force) -> None:
     """Write a synthetic instance with the structure of real force lists.
 
     Nations pledge several identical units of a type, a few framework nations
@@ -247,7 +251,7 @@ def generate(out_dir, size, nations, assets, roles, seed) -> None:
     backstop role exist. The same arguments and seed give the same files.
     OUT_DIR ending in .xlsx gets a workbook.
     """
-    made = api.generate(out_dir, size, nations, assets, roles, seed)
+    made = api.generate(out_dir, size, nations, assets, roles, seed, force)
     n = made["sizes"]
     out.print(f"{made['name']}: {n['nations']} nations, {n['assets']:,} assets, {n['roles']} roles written to "
               f"{out_dir}", markup=False)
@@ -256,13 +260,14 @@ def generate(out_dir, size, nations, assets, roles, seed) -> None:
 @main.command()
 @click.argument("source", type=click.Path())
 @click.argument("dest", type=click.Path())
-def convert(source, dest) -> None:
+@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
+def convert(source, dest, force) -> None:
     """Convert an instance between a CSV folder and an .xlsx workbook.
 
     DEST ending in .xlsx gets a workbook (a sheet per table and a settings
     sheet); any other DEST becomes a folder of CSV files plus instance.yaml.
     """
-    inst = api.convert(source, dest)
+    inst = api.convert(source, dest, force)
     out.print(f"{inst.name}: written to {dest}", markup=False)
 
 

@@ -7,6 +7,7 @@ import math
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from solver.errors import BadInput, ForceAllocError, OptionError
 from solver.report import print_issues
@@ -29,11 +30,11 @@ class ForceAllocGroup(click.Group):
         except BadInput as exc:
             n = len(exc.issues)
             print_issues(exc.issues, err, f"[red]{n} error{'s' if n != 1 else ''}[/red] in {exc.what}; "
-                                          "nothing was solved or written:")
+                                          f"{exc.consequence}:")
             print_issues(exc.warnings, err, "Warnings:")
             raise click.exceptions.Exit(exc.exit_code) from None
         except ForceAllocError as exc:
-            err.print(f"[red]error[/red]: {exc}", markup=True, highlight=False)
+            err.print(Text.assemble(("error", "red"), f": {exc}"), highlight=False)
             raise click.exceptions.Exit(exc.exit_code) from None
 
 

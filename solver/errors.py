@@ -44,6 +44,7 @@ class BadInput(ForceAllocError):
 
     exit_code = EXIT_BAD_INPUT
     what = "the input"
+    consequence = "nothing was solved or written"
 
     def __init__(self, issues: list, warnings: list | None = None):
         self.issues = list(issues)

@@ -35,8 +35,18 @@ class Issue:
         if self.column:
             label = "key" if self.source.endswith(("yaml", "settings")) else "column"
             where += f", {label} {self.column}"
-        got = "" if self.value is None else f"got {self.value!r}; "
-        return f"{where}: {got}{self.message}"
+        message = " ".join(str(self.message).split())  # one line, whatever a library's message held
+        return f"{where}: {_got(self.value)}{message}"
+
+
+def _got(value, limit: int = 80) -> str:
+    """The offending value, shortened: a megabyte of a bad cell helps nobody."""
+    if value is None:
+        return ""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 12] + f"... ({len(str(value)):,} characters)"
+    return f"got {text}; "
 
 
 class InstanceError(BadInput):

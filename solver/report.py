@@ -279,6 +279,6 @@ def _print_prices(table, console: Console, skipped: list[dict]) -> None:
 def print_issues(issues, console: Console, header: str) -> None:
     if not issues:
         return
-    console.print(header)
-    for i in issues:
-        console.print(f"  {i}", markup=False, highlight=False)
+    console.print(header, soft_wrap=True)
+    for i in issues:  # one line each, however long: a planner greps for the file name
+        console.print(f"  {i}", markup=False, highlight=False, soft_wrap=True)

@@ -35,8 +35,8 @@ from pathlib import Path
 import yaml
 
 from solver.errors import BadInput
-from solver.instance import Issue
-from solver.io.readers import ROW, RawInstance
+from solver.instance import InstanceError, Issue
+from solver.io.readers import ROW, NoAliasLoader, RawInstance, load_yaml, read_text
 from solver.schema import OBJECTIVE_KEYS, PARAMETRIC, TABLES
 
 KINDS = ("set", "remove", "withdraw", "add", "scale", "objective", "settings", "solver")
@@ -124,7 +124,7 @@ def name_issues(scenarios: list[Scenario]) -> list[Issue]:
 
 # --------------------------------------------------------------------------- reading
 # --------------------------------------------------------------------------- reading
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(NoAliasLoader):
     """Remembers the line of every mapping (``__line__``) for error messages."""
 
 
@@ -150,9 +150,11 @@ def read_scenarios(path: str | Path) -> tuple[list[Scenario], str | None]:
     path = Path(path)
     src = path.name
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError([Issue(src, f"a readable YAML scenario file ({exc})")]) from exc
+        doc = load_yaml(read_text(path, src), src, _LineLoader)
+    except InstanceError as exc:  # not UTF-8, too large, a folder, bad YAML, aliases
+        raise ScenarioError(exc.issues) from None
+    except OSError as exc:
+        raise ScenarioError([Issue(src, f"a readable scenario file ({exc.strerror or exc})")]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("scenarios"), list):
         raise ScenarioError([Issue(src, "a mapping with a list under 'scenarios'")])
     issues: list[Issue] = []

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.io.writers import atomic_write, csv_frame
+from solver.io.sheets import write_csv
+from solver.io.writers import atomic_write
 
 SUMMARY_COLUMNS = [
     "scenario", "description", "status", "framework", "approval_probability", "objective", "cost", "shortfall",
@@ -77,6 +78,6 @@ def summary_frame(rows: list[dict]) -> pd.DataFrame:
 
 def write_summary(rows: list[dict], out_dir: Path) -> pd.DataFrame:
     df = summary_frame(rows)
-    atomic_write(out_dir / "summary.csv", lambda p: csv_frame(df).to_csv(p, index=False))
+    atomic_write(out_dir / "summary.csv", lambda p: write_csv(df, p))
     atomic_write(out_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
     return df

@@ -94,7 +94,7 @@ def _parse_column(df: pd.DataFrame, col: Column, source: str, out: _Collector) -
             bad |= ~blank & np.isfinite(num) & (num != np.round(num))
         what = "a whole number" if col.kind == "int" else "a number"
         for r, v in zip(rows[bad], raw[bad], strict=True):
-            out.error(source, what, _row(r), col.name, v)
+            out.error(source, what + _number_hint(v, col), _row(r), col.name, v)
         num[bad] = np.nan
         default = np.nan if col.default is None else float(col.default)
         num[blank] = default
@@ -108,6 +108,25 @@ def _parse_column(df: pd.DataFrame, col: Column, source: str, out: _Collector) -
 
         return raw.map(split).astype(object)
     raise AssertionError(col.kind)
+
+
+def _number_hint(value: str, col: Column) -> str:
+    """Why a planner's number did not read, when it is a common spreadsheet habit."""
+    v = value.strip()
+    if v.endswith("%"):
+        if col.check in ("share", "probability"):
+            return f" (a fraction: {v} is written {_plain_number(v[:-1], 0.01)})"
+        return " (without a per cent sign)"
+    if "," in v and v.replace(",", "").replace(".", "").lstrip("+-").isdigit():
+        return " (with a point as the decimal separator and no thousands separator, e.g. 1.5 or 1500)"
+    return ""
+
+
+def _plain_number(text: str, factor: float) -> str:
+    try:
+        return f"{float(text.replace(',', '.')) * factor:g}"
+    except ValueError:
+        return "a fraction of 1"
 
 
 def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out: _Collector) -> pd.DataFrame | None:
@@ -175,7 +194,7 @@ def _check_values(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, source: 
             out.warn(source, f"each row once; this one repeats row {_row(where)} and is ignored", _row(r),
                      ", ".join(key), ", ".join(map(str, k)))
     for col in table.columns:
-        if col.kind == "list" and col.ref:
+        if col.kind == "list" and col.ref in keys:
             for r, items in zip(typed[ROW], typed[col.name], strict=True):
                 for item in items or ():
                     if item not in keys[col.ref]:
@@ -293,6 +312,7 @@ def validate(raw: RawInstance) -> Instance:
     """Validate raw tables; raise :class:`InstanceError` listing every error."""
     out = _Collector()
     out.errors.extend(raw.read_issues)
+    out.warnings.extend(raw.read_warnings)
     typed: dict[str, pd.DataFrame | None] = {}
     for name, table in TABLES.items():
         src = raw.sources.get(name, name)
@@ -305,21 +325,23 @@ def validate(raw: RawInstance) -> Instance:
             t[col.name] = _parse_column(df, col, src, out)
         typed[name] = t[[*table.column_names, ROW]]
 
+    # a table that could not be read has unknown keys: no knock-on reference errors into it
     keys = {
-        name: set(typed[name][TABLES[name].key[0]].dropna()) if typed[name] is not None else set()
+        name: set(typed[name][TABLES[name].key[0]].dropna())
         for name in ("nations", "frameworks", "roles", "assets")
+        if typed[name] is not None and name not in raw.unreadable
     }
     for name, table in TABLES.items():
         if typed[name] is not None:
             _check_values(table, typed[name], raw.tables[name], raw.sources.get(name, name), keys, out)
-    for name in ("frameworks",):
-        if typed[name] is not None and typed[name].empty:
-            out.error(raw.sources[name], "at least one framework row")
+    for name, what in (("frameworks", "framework"), ("assets", "asset"), ("roles", "role"), ("nations", "nation")):
+        if typed[name] is not None and typed[name].empty and name not in raw.unreadable:
+            out.error(raw.sources[name], f"at least one {what} row (the table has a header but no rows)")
     links = typed["links"]
     if links is not None:
         for _, r in links.iterrows():
             ref = {"requires_nation": "nations", "requires_role": "roles"}.get(r["kind"])
-            if ref and r["target"] is not None and r["target"] not in keys[ref]:
+            if ref in keys and r["target"] is not None and r["target"] not in keys[ref]:
                 out.error(raw.sources["links"], f"{_a(ref[:-1])} listed in the {ref} table (kind {r['kind']})", _row(r[ROW]), "target", r["target"])
     settings = _settings(raw, out)
     if out.errors:

@@ -47,7 +47,7 @@ def test_solve_writes_every_file_and_they_agree(runner, bundled, tmp_path):
     assert len(alloc) == len(doc["allocation"])
     assert alloc["cost"].sum() + 40 == pytest.approx(doc["terms"]["cost"])  # nato setup cost 40
     book = pd.read_excel(out / "solution.xlsx", sheet_name=None)
-    assert set(book) == {"summary", "allocation", "roles", "nations"}
+    assert set(book) == {"summary", "allocation", "roles", "nations", "solver"}
     assert len(book["allocation"]) == len(alloc)
     roles = pd.read_csv(out / "roles.csv")
     assert (roles["covered"] >= roles["required"] - roles["shortfall"] - 1e-9).all()

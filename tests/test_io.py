@@ -14,11 +14,10 @@ def test_failed_write_leaves_nothing_behind(bundled, tmp_path, monkeypatch):
     sol = solve(bundled)
     out = tmp_path / "out"
 
-    class Broken(pd.ExcelWriter):  # the disk fills up while the workbook is written
-        def __init__(self, *a, **k):
-            raise OSError("No space left on device")
+    def broken(*a, **k):  # the disk fills up while the workbook is written
+        raise OSError("No space left on device")
 
-    monkeypatch.setattr(writers.pd, "ExcelWriter", Broken)
+    monkeypatch.setattr(writers, "write_workbook", broken)
     with pytest.raises(OSError):
         write_solution(sol, out)
     assert list(out.iterdir()) == []  # no solution.json or CSV without the rest

@@ -19,7 +19,9 @@ import pandas as pd
 import yaml
 
 from solver.compare import describe
+from solver.errors import BadInput
 from solver.instance import Instance
+from solver.io.sheets import csv_frame, write_csv, write_workbook
 from solver.schema import TABLES, cell_text
 
 SOLUTION_FILES = ("solution.json", "allocation.csv", "roles.csv", "nations.csv", "solution.xlsx")
@@ -39,6 +41,13 @@ def staged_dir(dest: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _readable(path: Path) -> None:
+    """Files get the permissions a new file would (mkstemp's are the owner's only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write one file through a temporary name in the same folder, then rename."""
     path = Path(path)
@@ -47,6 +56,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        _readable(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -62,29 +72,21 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutral(v):
-    """A text cell that a spreadsheet would run as a formula, made inert (OWASP's CSV
-    injection rule: a leading quote). Numbers are left alone."""
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        return "'" + v
-    return v
-
-
-def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells and headers cannot run as formulas in a spreadsheet."""
-    out = df.copy()
-    out.columns = [neutral(str(c)) for c in out.columns]
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(neutral)
-    return out
-
-
 def json_text(doc: dict) -> str:
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def _summary_sheet(doc: dict) -> pd.DataFrame:
+    """The answer in a planner's words; solver internals go to their own sheet."""
+    units = doc.get("units") or {}
+    cost_unit = f" ({units['cost']})" if units.get("cost") else ""
+    rows = [("instance", doc["instance"]), ("status", doc["status"]), ("framework", doc["framework"]),
+            ("approval probability", doc.get("approval_probability")), ("objective", doc["objective"]),
+            ("proven within (gap)", doc["mip_gap"])]
+    rows += [(f"{k}{cost_unit if k == 'cost' else ''}", v) for k, v in doc["terms"].items()]
+    rows += [(f"unit of {k}", v) for k, v in units.items()]
+    rows += [("why no allocation", line) for line in doc.get("diagnosis", [])]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def write_solution(sol, out_dir: str | Path) -> list[Path]:
@@ -95,25 +97,15 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
         (tmp / "solution.json").write_text(json_text(doc), encoding="utf-8")
         tables = {"allocation": sol.allocation, "roles": _flat(sol.roles), "nations": sol.nations}
         for name, df in tables.items():
-            df.to_csv(tmp / f"{name}.csv", index=False)
-        summary = pd.DataFrame(
-            [("instance", doc["instance"]), ("status", doc["status"]), ("framework", doc["framework"]),
-             ("objective", doc["objective"]), ("mip_gap", doc["mip_gap"])]
-            + [(f"term.{k}", v) for k, v in doc["terms"].items()]
-            + [(f"solver.{k}", v) for k, v in doc["solver"].items()]
-            + [("diagnosis", line) for line in doc.get("diagnosis", [])],
-            columns=["key", "value"],
-        )
-        with pd.ExcelWriter(tmp / "solution.xlsx", engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="summary", index=False)
-            for name, df in tables.items():
-                df.to_excel(xw, sheet_name=name, index=False)
+            write_csv(df, tmp / f"{name}.csv")
+        solver = pd.DataFrame(list(doc["solver"].items()), columns=["item", "value"])
+        write_workbook(tmp / "solution.xlsx", {"summary": _summary_sheet(doc), **tables, "solver": solver})
     return [out_dir / f for f in SOLUTION_FILES]
 
 
 # --------------------------------------------------------------------------- instances
 def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
-    """An Instance back as string tables and settings (lists of every framework as 'all')."""
+    """An Instance back as typed tables and settings (lists of every framework as 'all')."""
     frameworks = tuple(inst.frameworks.index)
     tables = {}
     for name, spec in TABLES.items():
@@ -124,7 +116,7 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         for col in ("frameworks", "available_under"):
             if col in df.columns:
                 df[col] = df[col].map(lambda v: "all" if tuple(v) == frameworks else v)
-        tables[name] = df.map(cell_text) if len(df) else df
+        tables[name] = df
     s = inst.settings
     settings = {"name": s.name, "description": s.description,
                 "min_coalition_nations": s.min_coalition_nations,
@@ -151,23 +143,38 @@ def _settings_rows(settings: dict, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+def _cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A table as the cells of an instance file: blanks for none, true/false, ';' lists."""
+    return df.map(cell_text) if len(df) else df.astype(object)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for a workbook: numbers stay numbers (whole ones as integers), lists joined."""
+    def cell(v):
+        if isinstance(v, (list, tuple)):
+            return ";".join(map(str, v))
+        if isinstance(v, float) and v != v:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return v
+    return df.map(cell) if len(df) else df.astype(object)
+
+
 def write_tables(tables: dict[str, pd.DataFrame], settings: dict, dest: str | Path) -> Path:
     """Write an instance as a CSV folder (+ instance.yaml) or, for ``.xlsx``, a workbook."""
     dest = Path(dest)
     ordered = [(n, tables[n]) for n in TABLES if n in tables]
     if dest.suffix.lower() == ".xlsx":
-        def write(tmp: Path) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                for name, df in ordered:
-                    df.to_excel(xw, sheet_name=name, index=False)
-                pd.DataFrame(_settings_rows(settings), columns=["key", "value"]).to_excel(
-                    xw, sheet_name="settings", index=False)
-
-        atomic_write(dest, write)
+        sheets = {name: _typed(df) for name, df in ordered}
+        sheets["settings"] = pd.DataFrame(_settings_rows(settings), columns=["key", "value"])
+        atomic_write(dest, lambda tmp: write_workbook(tmp, sheets))
         return dest
     with staged_dir(dest) as tmp:
         for name, df in ordered:
-            df.to_csv(tmp / f"{name}.csv", index=False)
+            csv_frame(_cells(df)).to_csv(tmp / f"{name}.csv", index=False)
         (tmp / "instance.yaml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
 
@@ -208,11 +215,9 @@ def write_alternatives(alts, out_dir: str | Path) -> list[Path]:
         columns=["framework", "reason", "vetoed_by", "roles"])
     with staged_dir(out_dir) as tmp:
         (tmp / "alternatives.json").write_text(json_text(alts.to_dict()), encoding="utf-8")
-        table.to_csv(tmp / "alternatives.csv", index=False)
-        with pd.ExcelWriter(tmp / "alternatives.xlsx", engine="openpyxl") as xw:
-            table.to_excel(xw, sheet_name="alternatives", index=False)
-            allocs.to_excel(xw, sheet_name="allocations", index=False)
-            unavailable.to_excel(xw, sheet_name="unavailable", index=False)
+        write_csv(table, tmp / "alternatives.csv")
+        write_workbook(tmp / "alternatives.xlsx", {"alternatives": table, "allocations": allocs,
+                                                   "unavailable": unavailable})
     return [out_dir / f for f in ("alternatives.json", "alternatives.csv", "alternatives.xlsx")]
 
 
@@ -220,5 +225,44 @@ def write_skipped(skipped: list[dict], out_dir: str | Path) -> Path:
     """skipped.csv: the political commitments a sweep did not price, and why."""
     path = Path(out_dir) / "skipped.csv"
     df = pd.DataFrame(skipped, columns=["commitment", "description", "reason"])
-    atomic_write(path, lambda p: csv_frame(df).to_csv(p, index=False))
+    atomic_write(path, lambda p: write_csv(df, p))
     return path
+
+
+# --------------------------------------------------------------------------- destinations
+class OutputError(BadInput):
+    """A destination that cannot take the results (exit 2, nothing written)."""
+
+    what = "the output path"
+
+
+def check_destination(path: str | Path, kind: str = "folder", option: str = "--out", force: bool = True,
+                      suffixes: tuple[str, ...] = ()) -> Path:
+    """Check before any work that ``path`` can take a folder (or a file) of results:
+    no file in its way, a folder we may write in (probed, so a read-only file system
+    is found too), a known suffix; with ``force`` False, refuse to replace an existing
+    instance folder or file. Raises OutputError naming the path."""
+    p = Path(path)
+    where = f"{option} {p}"
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise OutputError([f"{where}: a file ending in {' or '.join(suffixes)}"])
+    if p.exists():
+        if kind == "folder" and not p.is_dir():
+            raise OutputError([f"{where}: a folder, but this is a file"])
+        if kind == "file" and p.is_dir():
+            raise OutputError([f"{where}: a file name, but this is a folder"])
+        if not force and (p.is_file() or any(p.iterdir())):
+            raise OutputError([f"{where}: a new or empty destination; it holds files already "
+                               "(--force replaces them)"])
+    parent = p if (kind == "folder" and p.is_dir()) else p.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError([f"{where}: a folder path, but {parent} is a file"])
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".forcealloc-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError([f"{where}: a folder forcealloc may write in; {parent} is not ({exc.strerror})"]) from None
+    return p
