@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 EPS = 1e-9
 
+
 @dataclass
 class ModelData:
     """The model's index sets and coefficients; see the module docstring."""
@@ -48,6 +49,7 @@ class ModelData:
     @property
     def nations(self) -> pd.DataFrame:
         return self.instance.nations
+
 
 def eligible_pairs(inst: Instance) -> pd.DataFrame:
     """Every (asset, role) pair MODEL.md's eligibility rules allow, with e, c and fp."""
@@ -85,6 +87,7 @@ def eligible_pairs(inst: Instance) -> pd.DataFrame:
     )
     return out.sort_values(["asset", "role"]).reset_index(drop=True)
 
+
 def consent_frameworks(inst: Instance) -> pd.Series:
     """Per asset, the frameworks under which it may serve (MODEL.md constraint 4)."""
     frameworks = list(inst.frameworks.index)
@@ -107,6 +110,7 @@ def consent_frameworks(inst: Instance) -> pd.Series:
         dtype=object,
     )
 
+
 def vetoes(inst: Instance) -> dict[str, list[str]]:
     """Framework -> nations of its approval group that veto it (constraint 2)."""
     out: dict[str, list[str]] = {}
@@ -116,12 +120,14 @@ def vetoes(inst: Instance) -> dict[str, list[str]]:
         out[f] = sorted(n for n in veto.loc[veto["framework"] == f, "nation"] if n in members)
     return out
 
+
 def strength_required(inst: Instance) -> dict[str, float]:
     """Per framework f, sum of requirement(r) over the roles active under f: the force's
     required strength sum_r requirement(r) R(r) when f is chosen (constraint 10)."""
     roles = inst.roles
     return {f: float(sum(req for req, fws in zip(roles["requirement"], roles["frameworks"], strict=True)
                          if f in fws)) for f in inst.frameworks.index}
+
 
 def approval_risk(inst: Instance) -> dict[str, float]:
     """risk(f) = - sum over f's approval group of ln approval_probability(n, f)."""
@@ -133,7 +139,8 @@ def approval_risk(inst: Instance) -> dict[str, float]:
         out[f] = risk + 0.0  # no -0.0
     return out
 
-def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+
+def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame, split: pd.Series | None = None) -> np.ndarray:
     """Per asset, a code for everything the model sees of it: nation, must_deploy,
     frameworks and every eligible (role, contribution, cost, footprint). Equal
     codes mean interchangeable assets, whatever their capability or ready day.
@@ -149,16 +156,19 @@ def _signatures(assets: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     h = np.zeros((len(assets), 2), dtype=np.uint64)
     np.add.at(h, pos, keys[pair_code])
     count = np.bincount(pos, minlength=len(assets))
-    head = pd.MultiIndex.from_arrays([assets["nation"], assets["must_deploy"],
+    extra = [split.reindex(assets.index).to_numpy()] if split is not None else []
+    head = pd.MultiIndex.from_arrays([*extra, assets["nation"], assets["must_deploy"],
                                       assets["frameworks"].map(";".join), h[:, 0], h[:, 1], count])
     return pd.factorize(head)[0]
 
-def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool) -> pd.DataFrame:
+
+def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: bool,
+           split: pd.Series | None = None) -> pd.DataFrame:
     """Group interchangeable assets into units, named after their first asset."""
     assets = inst.assets.copy()
     assets["frameworks"] = allowed
     assets = assets.sort_index()
-    group = _signatures(assets, pairs) if aggregate else np.arange(len(assets))
+    group = _signatures(assets, pairs, split) if aggregate else np.arange(len(assets))
     order = np.argsort(group, kind="stable")  # assets stay in name order within a unit
     g_sorted = group[order]
     starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
@@ -186,6 +196,7 @@ def _units(inst: Instance, pairs: pd.DataFrame, allowed: pd.Series, aggregate: b
     units["all_frameworks"] = units["frameworks"].map(len) == nfw
     return units
 
+
 def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     """Largest useful count of a unit in a role: size, capacity, budget, enabler share.
 
@@ -210,11 +221,13 @@ def upper_bounds(inst: Instance, opt: pd.DataFrame, units: pd.DataFrame) -> pd.S
     cap(enabler_limit, opt["contribution"].to_numpy())
     return pd.Series(ub.astype(int), index=opt.index)
 
-def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
-    """Compute every index set and coefficient of the model from an instance."""
+
+def model_data(inst: Instance, aggregate: bool = True, split: pd.Series | None = None) -> ModelData:
+    """Compute every index set and coefficient of the model from an instance. ``split``
+    (a key per asset) keeps assets with different keys in different units."""
     pairs = eligible_pairs(inst)
     allowed = consent_frameworks(inst)
-    units = _units(inst, pairs, allowed, aggregate)
+    units = _units(inst, pairs, allowed, aggregate, split)
     reps = pd.Series(units.index, index=units["representative"])
     opt = pairs[pairs["asset"].isin(reps.index)].copy()
     opt.insert(0, "unit", reps.loc[opt["asset"]].to_numpy())
@@ -236,6 +249,7 @@ def model_data(inst: Instance, aggregate: bool = True) -> ModelData:
         aggregate=aggregate,
     )
 
+
 def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
     """Roles that no asset may fill (a planner usually wants to know before solving)."""
     filled = set(pairs["role"])
@@ -244,6 +258,7 @@ def eligibility_warnings(inst: Instance, pairs: pd.DataFrame) -> list[str]:
         for r in inst.roles.index
         if r not in filled
     ]
+
 
 def serving_frameworks(unit_frameworks, role_frameworks) -> pd.Series:
     """Per option, F(k) ∩ frameworks(r): the frameworks under which the unit may fill
@@ -257,6 +272,7 @@ def serving_frameworks(unit_frameworks, role_frameworks) -> pd.Series:
             cache[key] = tuple(f for f in a if f in wanted)
         out.append(cache[key])
     return pd.Series(out, dtype=object)
+
 
 def usable_under(data: ModelData, framework: str) -> np.ndarray:
     """Boolean mask of the options that may serve under a framework (constraint 4)."""

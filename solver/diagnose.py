@@ -80,7 +80,7 @@ def _static_reasons(data: ModelData, f: str) -> list[str]:
 
 
 def _elastic(instance: Instance, data: ModelData, options: SolveOptions, f: str, drop: str | None = None):
-    def transform(m):
+    def transform(m, index):
         slack_of = make_elastic(m)
         for g in data.frameworks:
             if g != f:

@@ -10,6 +10,7 @@ stages, and ``solver.solution`` turns an allocation into the planner's tables.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -63,7 +64,7 @@ class Session:
     """One instance's model attached to a persistent HiGHS solver."""
 
     def __init__(self, instance: Instance, options: SolveOptions | None = None, data: ModelData | None = None,
-                 transform: Callable[[pyo.ConcreteModel], object] | None = None,
+                 transform: Callable[[pyo.ConcreteModel, object], object] | None = None,
                  progress: Callable[[dict], None] | None = None):
         """``transform`` edits the built model before HiGHS sees it (its result is kept as
         ``transformed``); ``progress`` is called during runs with {incumbent, bound, gap}."""
@@ -75,7 +76,7 @@ class Session:
         t1 = time.perf_counter()
         built = build_model(self.data)
         self.model, self.index = built.model, built.index
-        self.transformed = transform(self.model) if transform is not None else None
+        self.transformed = transform(self.model, self.index) if transform is not None else None
         t2 = time.perf_counter()
         self.highs = HighsModel(self.model)
         t3 = time.perf_counter()
@@ -169,6 +170,36 @@ class Session:
         if ub is not None:
             var.setub(ub)
         self.highs.update_variables([var])
+
+    def set_bounds_many(self, changes: list[tuple[object, float | None, float | None]]) -> None:
+        """Several (variable, lb, ub) bound changes pushed to HiGHS at once."""
+        for var, lb, ub in changes:
+            var.setlb(lb)
+            var.setub(ub)
+        self.highs.update_variables([v for v, _, _ in changes])
+
+    @contextlib.contextmanager
+    def forced(self, framework: str | None = None, nation: str | None = None, role: str | None = None):
+        """Within the block, the model is forced: this framework chosen, this nation taking
+        part (in this role). Yields False, changing nothing, when the model has no variable
+        to force (the nation has no option at all, or none in the role)."""
+        m, changes = self.model, []
+        if framework is not None:
+            changes += [(m.framework[f], 1 if f == framework else 0, m.framework[f].ub if f == framework else 0)
+                        for f in self.data.frameworks]
+        if nation is not None:
+            var = m.participates[nation, role] if role is not None and (nation, role) in m.participates else \
+                m.contributes[nation] if role is None and nation in m.contributes else None
+            if var is None:
+                yield False
+                return
+            changes.append((var, 1, 1))
+        before = [(v, v.lb, v.ub) for v, _, _ in changes]
+        self.set_bounds_many(changes)
+        try:
+            yield True
+        finally:
+            self.set_bounds_many(before)
 
     def write_model(self, path: str) -> None:
         """Write the model with its domain names (LP or MPS by extension)."""

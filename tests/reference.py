@@ -199,8 +199,10 @@ class Ref:
         return out
 
     # -------------------------------------------------------------- reference MIP
-    def optimum(self, framework: str | None = None) -> tuple[str, float | None]:
-        """Solve the literal per-asset MIP with highspy; ("optimal", obj) or ("infeasible", None)."""
+    def optimum(self, framework: str | None = None, nation: str | None = None,
+                role: str | None = None) -> tuple[str, float | None]:
+        """Solve the literal per-asset MIP with highspy; ("optimal", obj) or ("infeasible", None).
+        Optionally forced: this framework chosen, this nation contributing (in this role)."""
         cols: list[tuple[float, float, bool, float]] = []  # lb, ub, integer, cost
 
         def var(lb=0.0, ub=1.0, integer=True, cost=0.0) -> int:
@@ -280,6 +282,8 @@ class Ref:
                 row({x[i]: p.c for i, p in enumerate(self.pairs) if p.nation == n}, ub=N["budget"])
         breadth = self.spec["settings"].get("min_coalition_nations", 0)
         row({z[n]: 1.0 for n, N in self.N.items() if N["coalition"]}, lb=breadth)  # 9
+        if nation is not None:  # forced in: the nation contributes (to the role)
+            row({(w[nation, role] if role is not None else z[nation]): 1.0}, lb=1)
         for link in self.spec["links"]:  # 13
             n, t = link["nation"], link["target"]
             if link["kind"] == "requires_nation":
