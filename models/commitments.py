@@ -26,9 +26,11 @@ import pandas as pd
 if TYPE_CHECKING:
     from solver.instance import Instance
 
-# most negotiable first: conflicts prefer these, repairs find them cheap
-KINDS = ("caveat", "refusal", "availability", "readiness", "link", "budget", "burden_share", "capacity",
-         "enabler_share", "min_nations", "breadth", "must_deploy", "requirement", "veto")
+# Most negotiable first: conflicts prefer these. A requirement comes before the shares: a
+# lifted requirement shrinks the strength that burden and enabler shares count against, so
+# the filter tests the shares first and conflicts name the requirement, not a share it tightened.
+KINDS = ("caveat", "refusal", "availability", "readiness", "link", "budget", "capacity", "min_nations", "breadth",
+         "requirement", "burden_share", "enabler_share", "must_deploy", "veto")
 DEFAULT_WEIGHTS = {"caveat": 1.0, "refusal": 2.0, "availability": 1.0, "readiness": 1.0, "link": 2.0, "budget": 3.0,
                    "burden_share": 3.0, "capacity": 2.0, "enabler_share": 2.0, "min_nations": 3.0, "breadth": 3.0,
                    "must_deploy": 4.0, "requirement": 5.0, "veto": 5.0}

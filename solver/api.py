@@ -8,10 +8,12 @@ files, atomically, after checking that the destination can take them.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.commitments import DEFAULT_WEIGHTS, KINDS
 from models.eligibility import eligibility_warnings, eligible_pairs
 from solver import alternatives as alt
 from solver import sweeps
@@ -19,6 +21,9 @@ from solver.batch import BatchResult, run_batch
 from solver.changes import check_scenarios
 from solver.diagnose import explain_infeasible
 from solver.errors import OptionError
+from solver.explain import Explanation, raw_of
+from solver.explain import explain as explain_instance
+from solver.explain_out import write_explanation
 from solver.gap import gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec
 from solver.generate import generate as generate_tables
@@ -33,14 +38,15 @@ from solver.io.writers import (
     write_solution,
     write_tables,
 )
+from solver.relaxer import ExplainOptions
 from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
 from solver.status import Status
 from solver.validate import validate
 
-__all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "check", "convert", "generate",
-           "import_gap", "solve"]
+__all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "check", "convert", "explain",
+           "generate", "import_gap", "solve"]
 
 Progress = Callable[[dict], None]
 
@@ -97,6 +103,34 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
     if out is not None:
         _written(lambda: write_alternatives(alts, out), out)
     return alts
+
+
+def explain(instance: Instance | str | Path, options: SolveOptions | None = None, why_not: tuple[str, ...] = (),
+            matrix: bool = False, order: tuple[str, ...] | None = None, weights: dict[str, float] | None = None,
+            workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
+            progress: Progress | None = None, matrix_progress: Callable | None = None) -> Explanation:
+    """Why this framework and these nations, per framework (best objective, or minimal
+    conflicts and the cheapest repair), per nation (in with its roles, or out and why, with
+    the proven cost of forcing it in) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
+    ``matrix`` adds every (nation, role) pair on the batch runner. ``out`` gets
+    explanation.json, the CSV tables and explanation.xlsx."""
+    if out is not None:
+        check_destination(out)
+    if order is not None and set(order) != set(KINDS):
+        raise OptionError("--order", f"every kind once: {', '.join(KINDS)}")
+    if weights is not None and not set(weights) <= set(KINDS):
+        raise OptionError("--weights", f"kinds among {', '.join(KINDS)}")
+    eo = ExplainOptions(order=tuple(order or KINDS), weights={**DEFAULT_WEIGHTS, **(weights or {})})
+    inst = _instance(instance)
+    grid = None
+    if matrix:
+        dest = Path(out) / "regret" if out is not None else Path(tempfile.mkdtemp(prefix="forcealloc-regret-"))
+        grid = {"raw": raw_of(inst), "out": dest, "workers": workers, "scheduler": scheduler,
+                "progress": matrix_progress}
+    ex = explain_instance(inst, options, eo, why_not, progress, grid)
+    if out is not None:
+        _written(lambda: write_explanation(ex, out), out)
+    return ex
 
 
 @dataclass

@@ -38,7 +38,7 @@ from solver.instance import Instance, InstanceError
 from solver.io.readers import RawInstance
 from solver.io.writers import atomic_write, json_text, write_solution
 from solver.scenarios import Scenario, ScenarioError, folder_name, name_issues
-from solver.session import Session, SolveOptions
+from solver.session import Run, Session, SolveOptions
 from solver.solution import Solution, objective_value
 from solver.status import Status
 from solver.summary import summary_frame, write_summary
@@ -108,14 +108,15 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
             path = "persistent" if session.retarget(inst) else "rebuild"
         else:
             inst, path = scenario_instance(raw, scenario), "rebuild"
+        force = scenario.force if scenario else {}
         if path == "persistent":  # the session stays on this scenario: the next one retargets it
             session.options = opts
             try:
-                sol = _solve_and_explain(session, inst, opts)
+                sol = _solve_and_explain(session, inst, opts, force)
             finally:
                 session.options = options
         else:
-            sol = _solve_and_explain(Session(inst, opts), inst, opts)
+            sol = _solve_and_explain(Session(inst, opts), inst, opts, force)
         row.update(_row(sol, base.settings.weights), path=path)
         if sol.status == Status.ERROR:
             row["error"] = sol.solver.get("message") or "solver error"
@@ -129,9 +130,12 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
     return row, None
 
 
-def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions) -> Solution:
-    sol = session.solve()
-    if sol.status == Status.INFEASIBLE:
+def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions, force: dict) -> Solution:
+    """Solve (held to ``force``: a framework chosen, a nation in a role, as a why-not asks);
+    an infeasible answer is explained, unless it was forced."""
+    with session.forced(**force) as possible:
+        sol = session.solve() if possible else session.solution(Run(status=Status.INFEASIBLE))
+    if sol.status == Status.INFEASIBLE and not force:
         sol.diagnosis, sol.infeasibility = explain_infeasible(inst, session.data, opts)
     return sol
 

@@ -14,14 +14,12 @@ Exit codes:
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import click
 from rich.text import Text
 
+from models.commitments import KINDS
 from solver import api
+from solver.cli_files import FILE_COMMANDS
 from solver.cli_options import (
     ForceAllocGroup,
     err,
@@ -31,8 +29,8 @@ from solver.cli_options import (
     out,
     solve_options,
 )
-from solver.errors import EXIT_BAD_INPUT, status_exit_code
-from solver.generate import SIZES
+from solver.errors import status_exit_code
+from solver.explain_out import print_explanation, to_dict
 from solver.io.writers import json_text
 from solver.progress import BatchProgress, SolveProgress
 from solver.report import print_alternatives, print_batch, print_issues, print_solution
@@ -60,21 +58,6 @@ def main() -> None:
     An INSTANCE is a folder of CSV tables plus instance.yaml, or one .xlsx
     workbook with a sheet per table and a settings sheet (docs/model.md).
     """
-
-
-@main.command()
-@click.argument("instance", type=click.Path())
-def validate(instance: str) -> None:
-    """Check INSTANCE and list every error and warning.
-
-    Every problem is reported at once with its file (or sheet), row, column,
-    the value found and what was expected. Exit 0 when there is no error, 2
-    otherwise; warnings (roles no asset may fill, coalition nations with no
-    asset, unknown columns, repeated caveats or links) do not fail.
-    """
-    inst = _check(instance)
-    out.print(f"{inst.name}: valid ({len(inst.nations)} nations, {len(inst.frameworks)} frameworks, "
-              f"{len(inst.roles)} roles, {len(inst.assets)} assets)", markup=False)
 
 
 @main.command()
@@ -213,83 +196,63 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     finish(run.exit_code)
 
 
-@main.command("import-gap")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.argument("out_dir", type=click.Path(file_okay=False))
-@click.option("--problem", "-k", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Which problem of a multi-problem file (1-based).")
-@click.option("--sense", type=click.Choice(["max", "min"]), required=True,
-              help="max for OR-Library's gap1-gap12 as published (profits), min for costs.")
-@click.option("--force", is_flag=True, help="Replace an instance already in OUT_DIR.")
-def import_gap(file, out_dir, problem, sense, force) -> None:
-    """Turn an OR-Library generalized assignment problem into an instance folder.
-
-    FILE holds several problems after a leading count (gap1.txt ... gap12.txt,
-    gapa.txt ... gapd.txt) or one problem without it (the yagiura files).
-    Solving OUT_DIR then reports gap_objective, the GAP objective in that sense.
-    """
-    done = api.import_gap(file, out_dir, sense, problem, force)
-    out.print(f"{done['name']}: {done['agents']} agents x {done['jobs']} jobs ({sense}) written to {out_dir}/",
-              markup=False)
-
-
 @main.command()
-@click.argument("out_dir", type=click.Path())
-@click.option("--size", type=click.Choice(list(SIZES)), default="S", show_default=True, help="A named size: " + "; ".join(
-    f"{k} = {n} nations, {a:,} assets, {r} roles" for k, (n, a, r) in SIZES.items()))
-@click.option("--nations", type=click.IntRange(min=8), help="Number of nations (overrides --size).")
-@click.option("--assets", type=click.IntRange(min=20), help="Number of assets (overrides --size).")
-@click.option("--roles", type=click.IntRange(min=2), help="Number of roles (overrides --size).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--force", is_flag=True, help="Replace an instance already in OUT_DIR.")
-def generate(out_dir, size, nations, assets, roles, seed, force) -> None:
-    """Write a synthetic instance with the structure of real force lists.
+@click.argument("instance", type=click.Path())
+@click.option("--why-not", "why_not", multiple=True, metavar="FRAMEWORK|NATION[:ROLE]",
+              help="Force a framework, a nation or a nation into a role: the proven difference and what changes, "
+                   "or, when impossible, minimal conflicts of commitments (repeatable).")
+@click.option("--matrix", is_flag=True, help="Why not, for every (nation, role) pair, on the batch runner.")
+@click.option("--order", metavar="KINDS", help="Kinds of commitment, most negotiable first, separated by commas: "
+              "conflicts prefer the first [default: " + ",".join(KINDS) + "].")
+@click.option("--weights", metavar="KIND=W,...", help="Weights of the kinds in the cheapest repair, e.g. veto=10.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write explanation.json, frameworks.csv, nations.csv, why_not.csv (regret.csv) and "
+                   "explanation.xlsx here.")
+@click.option("--json", "as_json", is_flag=True, help="Print explanation.json to stdout.")
+@click.option("--workers", type=click.IntRange(min=1), help="With --matrix: local worker processes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="With --matrix: a Dask cluster.")
+@solve_options
+def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers, scheduler, **kw) -> None:
+    """Why this framework, why these nations, and what would change it.
 
-    Nations pledge several identical units of a type, a few framework nations
-    provide most capability, consent and caveats follow alliance membership,
-    requirements are tight but feasible, and a US-like enabler nation and a
-    backstop role exist. The same arguments and seed give the same files.
-    OUT_DIR ending in .xlsx gets a workbook.
+    For each framework: its best objective and the difference to the optimum,
+    or, when vetoed or infeasible, minimal conflicts of political commitments
+    (lifting any one member cures it) and the cheapest set to lift. For each
+    nation: in with its roles, or out and why, with the proven cost of forcing
+    it in. Differences are proven to --mip-gap.
     """
-    made = api.generate(out_dir, size, nations, assets, roles, seed, force)
-    n = made["sizes"]
-    out.print(f"{made['name']}: {n['nations']} nations, {n['assets']:,} assets, {n['roles']} roles written to "
-              f"{out_dir}", markup=False)
+    inst = _check(instance)
+    progress = _progress(kw, "explaining")
+    try:
+        ex = api.explain(inst, make_options(**kw), why_not, matrix, _kinds(order), _weights(weights), workers,
+                         scheduler, out_dir, progress)
+    finally:
+        progress.done()
+    if as_json:
+        click.echo(json_text(to_dict(ex)), nl=False)
+    else:
+        print_explanation(ex, out)
+        if out_dir:
+            out.print(f"Results written to {out_dir}/", markup=False)
+    finish(status_exit_code(ex.optimum.status) if ex.optimum.status != "infeasible" else 0)
 
 
-@main.command()
-@click.argument("source", type=click.Path())
-@click.argument("dest", type=click.Path())
-@click.option("--force", is_flag=True, help="Replace DEST if it exists.")
-def convert(source, dest, force) -> None:
-    """Convert an instance between a CSV folder and an .xlsx workbook.
-
-    DEST ending in .xlsx gets a workbook (a sheet per table and a settings
-    sheet); any other DEST becomes a folder of CSV files plus instance.yaml.
-    """
-    inst = api.convert(source, dest, force)
-    out.print(f"{inst.name}: written to {dest}", markup=False)
+def _kinds(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(k.strip() for k in text.split(",") if k.strip())
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
-@click.option("--full", is_flag=True, help="Also the full cases: L, naive M, more seeds, ten alternatives of M.")
-@click.option("--xl", is_flag=True, help="Also the 100,000-asset XL case.")
-@click.option("--update-baseline", is_flag=True, help="Write benchmarks/baseline.json from this run (on purpose).")
-def bench(full, xl, update_baseline) -> None:
-    """Run the benchmark suite of a source checkout (pytest-benchmark).
+def _weights(text: str | None) -> dict[str, float] | None:
+    if text is None:
+        return None
+    try:
+        return {k.strip(): float(v) for k, v in (p.split("=") for p in text.split(",") if p.strip())}
+    except ValueError:
+        raise click.BadParameter(f"KIND=WEIGHT pairs separated by commas (not {text!r})",
+                                 param_hint="--weights") from None
 
-    Without options: the quick subset CI runs (bundled, S, M, GAP, alternatives,
-    batches), compared with benchmarks/baseline.json: it fails when model size,
-    B&B nodes or LP iterations grow beyond their margins or a ratio measured in
-    the run falls below its floor. Times are reported, not gated.
-    """
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "benchmarks" / "test_benchmarks.py").exists():
-        err.print("[red]error[/red]: forcealloc bench runs from a source checkout (benchmarks/ not found)")
-        finish(EXIT_BAD_INPUT)
-    args = [sys.executable, "-m", "pytest", str(root / "benchmarks"), "-q", "-p", "no:cacheprovider",
-            f"--rootdir={root}", *["--full"] * full, *["--xl"] * xl, *["--update-baseline"] * update_baseline]
-    finish(subprocess.run(args, cwd=root).returncode)
+
+for command in FILE_COMMANDS:
+    main.add_command(command)
 
 
 if __name__ == "__main__":

@@ -67,3 +67,27 @@ def describe(ch: dict) -> str:
         total = f" (total {r['before']:g}→{r['after']:g})" if abs(r["before"] - r["after"]) > 1e-9 else ""
         parts.append(f"{r['role']}: {moves}{total}")
     return "; ".join(parts) if parts else "same nation-role pattern"
+
+
+def brief(ch: dict, most: int = 5) -> str:
+    """A short line for a screen: framework switch, who joins and leaves (named when few),
+    and the roles whose coverage changes; ``describe`` gives every nation's numbers."""
+    if not ch:
+        return ""
+
+    def names(xs: list[str]) -> str:
+        return ", ".join(xs) if len(xs) <= most else f"{len(xs)} nations ({', '.join(xs[:most])}, ...)"
+
+    parts = []
+    if ch["framework"]:
+        parts.append(f"framework {ch['framework']['from']} → {ch['framework']['to']}")
+    if ch["nations_join"]:
+        parts.append("join " + names(ch["nations_join"]))
+    if ch["nations_leave"]:
+        parts.append("leave " + names(ch["nations_leave"]))
+    moved = [f"{r['role']} {r['before']:g}→{r['after']:g}" for r in ch["roles"] if abs(r["before"] - r["after"]) > 1e-9]
+    if moved:
+        parts.append("coverage " + ", ".join(moved))
+    elif ch["roles"] and not parts:
+        parts.append(describe(ch))
+    return "; ".join(parts) if parts else "same nation-role pattern"

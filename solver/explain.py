@@ -14,12 +14,18 @@ import math
 import time
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from models.eligibility import usable_under
-from solver.compare import changes, describe
+from solver.batch import BatchResult, run_batch
+from solver.compare import brief, changes, describe
 from solver.errors import OptionError
 from solver.greedy import greedy_start
 from solver.instance import Instance
+from solver.io.readers import ROW, RawInstance
+from solver.io.writers import cells, instance_tables
 from solver.relaxer import ExplainOptions, Forcing, Relaxer
+from solver.scenarios import Scenario, base_digest
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
 from solver.status import Status
@@ -35,6 +41,7 @@ class Explanation:
     nations: list[dict] = field(default_factory=list)
     why_not: list[dict] = field(default_factory=list)
     regret: object = None  # pandas DataFrame nation x role of proven differences, with --matrix
+    why: list[str] = field(default_factory=list)  # why the chosen framework, in planner words
     mip_gap: float = 0.0
     options: ExplainOptions = field(default_factory=ExplainOptions)
     timings: dict = field(default_factory=dict)
@@ -96,6 +103,7 @@ class Explainer:
                 out["delta"] = round(sol.objective - opt.objective, 9) + 0.0
                 out["changes"] = changes(opt, sol)
                 out["summary"] = describe(out["changes"])
+                out["brief"] = brief(out["changes"])
             return out
         if sol is None or sol.status == Status.INFEASIBLE:
             found, why = self.relaxer.conflicts(forcing, self.eo.order, self.eo.max_conflicts)
@@ -120,7 +128,8 @@ class Explainer:
             else:
                 a = self.answer(forcing)
                 row.update(status="optimal" if a["objective"] is not None else a["status"], objective=a["objective"],
-                           delta=a["delta"], conflicts=a["conflicts"], summary=a.get("summary", ""))
+                           delta=a["delta"], conflicts=a["conflicts"], summary=a.get("summary", ""),
+                           brief=a.get("brief", ""))
                 if a["hard_limit"]:
                     row["hard_limit"] = a["hard_limit"]
             row["repair"] = None
@@ -145,8 +154,8 @@ class Explainer:
                 forced = self.answer(Forcing(nation=n)) if (inst.assets["nation"] == n).any() else \
                     {"status": "infeasible", "objective": None, "delta": None, "conflicts": [],
                      "hard_limit": f"{inst.nations.at[n, 'name']} offers no assets"}
-                if forced["delta"] is not None:
-                    reasons.append(f"not needed at this price: forcing it in costs {forced['delta']:+,.2f}")
+                if forced["delta"] is not None and not reasons:
+                    reasons.append("more expensive than the nations chosen")
                 row.update(status="out", roles=[], reasons=reasons,
                            forced_in={k: forced.get(k) for k in ("status", "objective", "delta", "conflicts",
                                                                  "hard_limit", "summary")})
@@ -224,8 +233,9 @@ def parse_why_not(inst: Instance, item: str) -> Forcing:
 
 
 def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOptions | None = None,
-            why_not: list[str] | tuple[str, ...] = (), progress=None) -> Explanation:
-    """Per framework, per nation and per "why not" question (the module docstring)."""
+            why_not: list[str] | tuple[str, ...] = (), progress=None, matrix: dict | None = None) -> Explanation:
+    """Per framework, per nation and per "why not" question (the module docstring); with
+    ``matrix`` (regret_matrix's keyword arguments) every (nation, role) pair too."""
     eo = eo or ExplainOptions()
     forcings = [(item, parse_why_not(inst, item)) for item in why_not]
     t0 = time.perf_counter()
@@ -234,6 +244,7 @@ def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOpti
     t1 = time.perf_counter()
     if eo.frameworks:
         out.frameworks = ex.frameworks()
+    out.why = why_chosen(inst, ex.optimum, out.frameworks)
     t2 = time.perf_counter()
     if eo.nations:
         out.nations = ex.nations()
@@ -242,7 +253,71 @@ def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOpti
         a = ex.answer(forcing)
         out.why_not.append({"question": item, "nation": forcing.nation, "role": forcing.role,
                             "framework": forcing.framework, **a})
+    t4 = time.perf_counter()
+    if matrix is not None:
+        out.regret, _ = regret_matrix(ex, **matrix)
     out.timings = {"base_s": round(t1 - t0, 4), "frameworks_s": round(t2 - t1, 4), "nations_s": round(t3 - t2, 4),
-                   "why_not_s": round(time.perf_counter() - t3, 4),
+                   "why_not_s": round(t4 - t3, 4), "matrix_s": round(time.perf_counter() - t4, 4),
                    "feasibility_checks": ex._relaxer.checks if ex._relaxer else 0}
+    return out
+
+
+def raw_of(inst: Instance) -> RawInstance:
+    """An instance as the raw string tables the batch runner ships to its workers."""
+    tables, settings = instance_tables(inst)
+    raw = {name: cells(df).assign(**{ROW: None}) for name, df in tables.items()}
+    return RawInstance(raw, settings, {n: f"{n}.csv" for n in raw}, "instance.yaml")
+
+
+def regret_matrix(ex: Explainer, raw: RawInstance, out: str, workers: int | None = None,
+                  scheduler: str | None = None, progress=None) -> tuple[pd.DataFrame, BatchResult]:
+    """"Why not" for every (nation, role) pair a nation could fill, on the batch runner (local
+    pool or Dask): the proven difference of forcing the nation into the role, nations x roles
+    (0 where the optimum has it already, blank where no asset of the nation can fill the role,
+    'infeasible' where forcing it breaks a commitment)."""
+    opt = ex.optimum
+    inside = set(zip(opt.allocation["nation"], opt.allocation["role"], strict=True))
+    names = ex.inst.nations["name"].to_dict()
+    jobs = [Scenario(f"why-not:{n}:{r}", [], description=f"{names.get(n, n)} forced into {r}",
+                     force={"nation": n, "role": r})
+            for n, r in sorted(ex.base.index.by_nation_role) if (n, r) not in inside]
+    result = run_batch(raw, base_digest(raw), jobs, out, ex.options, workers, scheduler, progress)
+    table = result.table().set_index("scenario")
+    matrix = pd.DataFrame(index=sorted({n for n, _ in ex.base.index.by_nation_role}),
+                          columns=list(ex.inst.roles.index), dtype=object)
+    for n, r in inside:
+        matrix.at[n, r] = 0.0
+    for job in jobs:
+        n, r = job.force["nation"], job.force["role"]
+        if job.name in table.index:
+            row = table.loc[job.name]
+            matrix.at[n, r] = row["delta_objective"] if row["status"] in ("optimal", "feasible") else str(row["status"])
+    matrix.index.name = "nation"
+    return matrix, result
+
+
+def why_chosen(inst: Instance, opt: Solution, frameworks: list[dict]) -> list[str]:
+    """The reasons for the chosen framework a minister can repeat: what reaches the mission
+    only through it, who joins only on a condition it meets, what the others lack."""
+    if not opt.status.has_solution:
+        return ["no framework can carry the force as the commitments stand"]
+    f, fw, nats = opt.framework, inst.frameworks, inst.nations
+    out = []
+    used = set(opt.nations["nation"])
+    enablers = sorted(n for n in used if nats.at[n, "enabler_only"])
+    if enablers and fw.at[f, "enablers_reach"] and fw["enablers_reach"].sum() == 1:
+        roles = sorted(set(opt.allocation.loc[opt.allocation["nation"].isin(enablers), "role"]))
+        out.append(f"only through the {fw.at[f, 'name']} do {', '.join(nats.loc[enablers, 'name'])} reach the "
+                   f"mission ({', '.join(roles)})")
+    links = inst.links[inst.links["nation"].isin(used) & (inst.links["kind"] == "requires_role")]
+    for target, group in links.groupby("target"):
+        out.append(f"{len(group)} nations join only with {inst.roles.at[target, 'name']} covered "
+                   f"({', '.join(sorted(group['nation']))}), and it is")
+    for row in sorted((r for r in frameworks if r["framework"] != f), key=lambda r: (r["delta"] is None, r["delta"])):
+        if row["status"] == "vetoed":
+            out.append(f"the {row['name']} is vetoed by {', '.join(row.get('vetoed_by', []))}")
+        elif row["delta"] is not None:
+            out.append(f"the {row['name']} would cost {row['delta']:+,.2f} more ({row.get('brief', '')})")
+        else:
+            out.append(f"the {row['name']} cannot carry the force as the commitments stand")
     return out

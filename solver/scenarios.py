@@ -54,6 +54,7 @@ class Scenario:
     solver: dict = field(default_factory=dict)
     lines: list[int | None] = field(default_factory=list)  # the file line of each change
     source: str = ""  # the scenario file's name; "" for generated scenarios
+    force: dict = field(default_factory=dict)  # {framework | nation[, role]} held on the model (why-not)
 
     def where(self, i: int | None = None) -> str:
         """How an error names this scenario: file, line of the change, and its name."""
@@ -76,8 +77,8 @@ class Scenario:
 
     def digest(self, base: str) -> str:
         """Key of a finished result: the base instance and everything the scenario does."""
-        doc = json.dumps({"base": base, "name": self.name, "changes": self.changes, "solver": self.solver},
-                         sort_keys=True, default=str)
+        doc = json.dumps({"base": base, "name": self.name, "changes": self.changes, "solver": self.solver,
+                          "force": self.force}, sort_keys=True, default=str)
         return hashlib.sha256(doc.encode()).hexdigest()[:20]
 
 

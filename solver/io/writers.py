@@ -143,7 +143,7 @@ def _settings_rows(settings: dict, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
-def _cells(df: pd.DataFrame) -> pd.DataFrame:
+def cells(df: pd.DataFrame) -> pd.DataFrame:
     """A table as the cells of an instance file: blanks for none, true/false, ';' lists."""
     return df.map(cell_text) if len(df) else df.astype(object)
 
@@ -174,7 +174,7 @@ def write_tables(tables: dict[str, pd.DataFrame], settings: dict, dest: str | Pa
         return dest
     with staged_dir(dest) as tmp:
         for name, df in ordered:
-            csv_frame(_cells(df)).to_csv(tmp / f"{name}.csv", index=False)
+            csv_frame(cells(df)).to_csv(tmp / f"{name}.csv", index=False)
         (tmp / "instance.yaml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return dest
 
