@@ -89,12 +89,26 @@ class Explainer:
         counts[cheapest] += 1
         return counts, self.run.framework
 
+    def _forced_run(self, forcing: Forcing):
+        """Forcing only restricts the base problem, so the base's proven bound still holds:
+        given as a row, a start within the gap of it ends the search at once."""
+        s, bound = self.base, self.run.bound
+        floor = None
+        if bound is not None and math.isfinite(bound):
+            floor = s.add_constraint(s.model.objective.expr >= bound - 1e-9 * max(1.0, abs(bound)),
+                                     prefix="base_bound")
+        try:
+            return s.run(start=self._start(forcing))
+        finally:
+            if floor is not None:
+                s.remove_constraint(floor)
+
     def answer(self, forcing: Forcing) -> dict:
         """The forcing on the base model: status, objective, the proven difference and what
         changes; when impossible, minimal conflicts (and, for a framework, the cheapest repair)."""
         opt = self.optimum
         with self.base.forced(forcing.framework, forcing.nation, forcing.role) as ok:
-            sol = self.base.solution(self.base.run(start=self._start(forcing))) if ok else None
+            sol = self.base.solution(self._forced_run(forcing)) if ok else None
         out = {"status": str(sol.status) if sol is not None else "infeasible",
                "objective": None, "delta": None, "changes": {}, "conflicts": [], "hard_limit": None}
         if sol is not None and sol.status.has_solution:
