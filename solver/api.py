@@ -13,11 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from models.commitments import DEFAULT_WEIGHTS, KINDS
 from models.eligibility import eligibility_warnings, eligible_pairs
 from solver import alternatives as alt
 from solver import sweeps
 from solver.batch import BatchResult, run_batch
+from solver.brief import context as brief_context
+from solver.brief import write_brief
 from solver.changes import check_scenarios
 from solver.diagnose import explain_infeasible
 from solver.errors import OptionError
@@ -46,7 +50,7 @@ from solver.status import Status
 from solver.validate import validate
 
 __all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "check", "convert", "explain",
-           "generate", "import_gap", "solve"]
+           "generate", "import_gap", "report", "solve"]
 
 Progress = Callable[[dict], None]
 
@@ -65,12 +69,15 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
 
 
 def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
-          out: str | Path | None = None, write_model: str | Path | None = None) -> Solution:
+          out: str | Path | None = None, write_model: str | Path | None = None,
+          report: str | Path | None = None) -> Solution:
     """Solve an instance (or the path of one) and explain it when it is infeasible.
     ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
-    solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps)."""
-    if out is not None:
-        check_destination(out)
+    solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps);
+    ``report`` the brief (brief.html, as ``forcealloc report``)."""
+    for dest in (out, report):
+        if dest is not None:
+            check_destination(dest)
     if write_model:
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
     instance = _instance(instance)
@@ -83,6 +90,8 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
+    if report is not None:
+        _brief(_instance(instance), instance, sol, session.options, report, None, 5, progress)
     return sol
 
 
@@ -131,6 +140,56 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
     if out is not None:
         _written(lambda: write_explanation(ex, out), out)
     return ex
+
+
+def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None = None, k: int = 5,
+           options: SolveOptions | None = None, progress: Progress | None = None) -> Path:
+    """DIR/brief.html: the optimum, the per-framework comparison, the nation-role
+    alternatives, the explanation and, from a finished batch (its summary.csv), the what-if
+    impacts and prices of commitments; the files behind it go to DIR/solution,
+    DIR/explanation and DIR/alternatives."""
+    check_destination(out)
+    batch = _read_batch(batch_dir) if batch_dir is not None else None
+    options = options or SolveOptions()
+    inst = _instance(instance)
+    return _brief(inst, instance, solve(inst, options, progress), options, out, batch, k, progress)
+
+
+def _brief(inst: Instance, source, sol: Solution, options: SolveOptions, out, batch: dict | None, k: int,
+           progress: Progress | None) -> Path:
+    ex = explain_instance(inst, options, ExplainOptions(), (), progress)
+    alts = alt.k_best(inst, k, "nation-role", None, options) if sol.status.has_solution else None
+    path = source if not isinstance(source, Instance) else (inst.source or inst.name)
+    ctx = brief_context(sol, ex, alts, inst, path, options, batch)
+    out = Path(out)
+
+    def write_all() -> None:
+        write_solution(sol, out / "solution")
+        write_explanation(ex, out / "explanation")
+        if alts is not None:
+            write_alternatives(alts, out / "alternatives")
+        write_brief(ctx, out)
+
+    _written(write_all, out)
+    return out / "brief.html"
+
+
+def _read_batch(batch_dir: str | Path) -> dict:
+    """A finished batch's summary (and its unpriced commitments), checked before any solve."""
+    d = Path(batch_dir)
+    summary = d / "summary.csv"
+    if not summary.is_file():
+        raise OptionError("--batch", f"a finished batch folder with a summary.csv ({d} has none)")
+    try:
+        table = pd.read_csv(summary)
+    except (OSError, ValueError) as exc:
+        raise OptionError("--batch", f"a readable summary.csv in {d} ({exc})") from None
+    need = {"scenario", "status", "description", "delta_cost", "delta_shortfall", "delta_objective", "roles_short",
+            "nations_leave", "framework"}
+    if not need <= set(table.columns):
+        raise OptionError("--batch", f"a summary.csv written by this forcealloc (missing {sorted(need - set(table.columns))})")
+    skipped = pd.read_csv(d / "skipped.csv").to_dict("records") if (d / "skipped.csv").is_file() else []
+    return {"summary": table, "skipped": skipped}
 
 
 @dataclass

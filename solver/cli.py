@@ -237,6 +237,33 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     finish(status_exit_code(ex.optimum.status) if ex.optimum.status != "infeasible" else 0)
 
 
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="brief.html goes here, with solution/, explanation/ and alternatives/ beside it.")
+@click.option("--batch", "batch_dir", type=click.Path(file_okay=False),
+              help="A finished batch's folder: its what-if impacts and prices of commitments join the brief.")
+@click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many nation-role alternatives, the best included.")
+@solve_options
+def report(instance, out_dir, batch_dir, k, **kw) -> None:
+    """Write the brief: one offline HTML page to put in front of ministers.
+
+    The recommended framework with its approval probability, the objective in
+    the instance's units, every role's coverage and the proof; pictures (who
+    provides what, the frameworks compared, the alternatives, the force in
+    theatre and its support, and with --batch the what-if impacts and the price
+    of each commitment), each with its numbers; why, in plain words; provenance.
+    """
+    inst = _check(instance)
+    progress = _progress(kw, "briefing")
+    try:
+        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress)
+    finally:
+        progress.done()
+    out.print(f"{inst.name}: the brief is {path}", markup=False)
+
+
 def _kinds(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(k.strip() for k in text.split(",") if k.strip())
 

@@ -321,17 +321,23 @@ def why_chosen(inst: Instance, opt: Solution, frameworks: list[dict]) -> list[st
     enablers = sorted(n for n in used if nats.at[n, "enabler_only"])
     if enablers and fw.at[f, "enablers_reach"] and fw["enablers_reach"].sum() == 1:
         roles = sorted(set(opt.allocation.loc[opt.allocation["nation"].isin(enablers), "role"]))
-        out.append(f"only through the {fw.at[f, 'name']} do {', '.join(nats.loc[enablers, 'name'])} reach the "
-                   f"mission ({', '.join(roles)})")
+        out.append(f"only through the {fw.at[f, 'name']} can {_names(nats.loc[enablers, 'name'])} reach the "
+                   f"mission ({_names(inst.roles.loc[roles, 'name'])})")
     links = inst.links[inst.links["nation"].isin(used) & (inst.links["kind"] == "requires_role")]
     for target, group in links.groupby("target"):
-        out.append(f"{len(group)} nations join only with {inst.roles.at[target, 'name']} covered "
-                   f"({', '.join(sorted(group['nation']))}), and it is")
+        out.append(f"{_names(nats.loc[sorted(group['nation']), 'name'])} join only with "
+                   f"{inst.roles.at[target, 'name']} covered, and it is")
     for row in sorted((r for r in frameworks if r["framework"] != f), key=lambda r: (r["delta"] is None, r["delta"])):
         if row["status"] == "vetoed":
-            out.append(f"the {row['name']} is vetoed by {', '.join(row.get('vetoed_by', []))}")
+            out.append(f"the {row['name']} is vetoed by {_names(nats.loc[row.get('vetoed_by', []), 'name'])}")
         elif row["delta"] is not None:
-            out.append(f"the {row['name']} would cost {row['delta']:+,.2f} more ({row.get('brief', '')})")
+            out.append(f"the {row['name']} would cost {row['delta']:+,.2f} more")
         else:
             out.append(f"the {row['name']} cannot carry the force as the commitments stand")
     return out
+
+
+def _names(names) -> str:
+    """A, B and C."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""

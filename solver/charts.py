@@ -1,0 +1,137 @@
+"""The brief's pictures: static SVG drawn with matplotlib, each with the table behind it.
+
+Every chart returns ``(svg, table)``: the SVG is inlined in the page (no script, no
+font download: text stays text in the system's sans-serif), and the table holds
+every number the picture shows, so nothing depends on colour alone. Colours come
+from a palette readable by the colour-blind (Okabe and Ito).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: files only
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "forcealloc", "font.family": "sans-serif",
+                     "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+BLUE, ORANGE, GREEN, GREY, RED, SKY = "#0072B2", "#E69F00", "#009E73", "#999999", "#D55E00", "#56B4E9"
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prologue and doctype: the page is HTML
+
+
+def allocation_map(alloc: pd.DataFrame, roles: list[str], unit: str = "") -> tuple[str, pd.DataFrame]:
+    """Nations x roles: the strength each nation gives each role."""
+    table = alloc.pivot_table(index="nation", columns="role", values="contribution", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=[r for r in roles if r in table.columns])
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    fig, ax = plt.subplots(figsize=(max(5.5, 0.62 * len(table.columns) + 2), max(3, 0.3 * len(table) + 1)))
+    values = table.to_numpy(dtype=float)
+    ax.imshow(np.where(values > 0, values, np.nan), cmap="Blues", aspect="auto", vmin=0)
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=35, ha="right")
+    ax.set_yticks(range(len(table.index)), table.index)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            if values[i, j] > 0:
+                ax.text(j, i, f"{values[i, j]:g}", ha="center", va="center", fontsize=7,
+                        color="white" if values[i, j] > 0.6 * np.nanmax(values) else "black")
+    ax.set_title(f"Strength each nation gives each role{f' ({unit})' if unit else ''}", loc="left")
+    for s in ax.spines.values():
+        s.set_visible(False)
+    table.columns.name = None
+    return _svg(fig), table.reset_index()
+
+
+def frameworks(rows: list[dict]) -> tuple[str, pd.DataFrame]:
+    """Each framework's best objective (or why it has none) and its approval probability."""
+    table = pd.DataFrame([{"framework": r["framework"], "status": r["status"], "objective": r.get("objective"),
+                           "vs best": r.get("delta"), "approval probability": r.get("approval_probability"),
+                           "why not": r.get("why_not", "")} for r in rows])
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 0.55 * len(rows) + 1.2), sharey=True,
+                                 gridspec_kw={"width_ratios": [3, 2]})
+    y = np.arange(len(rows))[::-1]
+    objs = [r.get("objective") or 0 for r in rows]
+    top = max([o for o in objs if o] or [1])
+    for yi, r, o in zip(y, rows, objs, strict=True):
+        if r.get("objective") is None:
+            a1.barh(yi, top, color="white", edgecolor=GREY, hatch="//")
+            a1.text(top * 0.02, yi, "blocked: " + r["status"], va="center", fontsize=8)
+        else:
+            a1.barh(yi, o, color=GREEN if r.get("delta") == 0 else BLUE)
+            a1.text(o, yi, f" {o:,.0f}", va="center", fontsize=8)
+    a1.set_yticks(y, [r["framework"] for r in rows])
+    a1.set_title("Best objective (lower is better)", loc="left")
+    probs = [100 * (r.get("approval_probability") or 0) for r in rows]
+    a2.barh(y, probs, color=ORANGE)
+    for yi, p in zip(y, probs, strict=True):
+        a2.text(p, yi, f" {p:.0f} %", va="center", fontsize=8)
+    a2.set_xlim(0, 115)
+    a2.set_title("Chance every member agrees", loc="left")
+    return _svg(fig), table
+
+
+def alternatives(rows: list[dict]) -> tuple[str, pd.DataFrame]:
+    """Objective against distance from the optimum, each alternative labelled."""
+    table = pd.DataFrame([{"rank": r["rank"], "objective": r["objective"], "vs best": r["delta"],
+                           "distance": r["distance"], "framework": r["framework"], "what changed": r["changes"]}
+                          for r in rows])
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    ax.scatter(table["distance"], table["vs best"], color=[GREEN] + [BLUE] * (len(table) - 1), s=40, zorder=3)
+    seen: dict[tuple, int] = {}
+    for r in table.itertuples(index=False):
+        k = (r.distance, round(r._2, 6))
+        seen[k] = seen.get(k, 0) + 1  # alternatives at the same point: labels side by side
+        ax.annotate(f"#{r.rank}", (r.distance, r._2), textcoords="offset points",
+                    xytext=(6 + 18 * (seen[k] - 1), 4), fontsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    ax.set_xlabel("nation-role changes from the best allocation")
+    ax.set_ylabel("objective above the best")
+    ax.set_title("Alternatives: how much worse, how different", loc="left")
+    ax.grid(alpha=0.3)
+    return _svg(fig), table
+
+
+def theatre(nations: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """By nation: strength in theatre (the force) against support from outside it."""
+    table = nations[["nation", "in_theatre", "out_of_theatre"]].copy()
+    table = table[(table["in_theatre"] > 0) | (table["out_of_theatre"] > 0)]
+    table = table.sort_values(["in_theatre", "out_of_theatre"], ascending=True)
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(table) + 1.2))
+    y = np.arange(len(table))
+    ax.barh(y, table["in_theatre"], color=BLUE, label="in theatre (the force)")
+    ax.barh(y, table["out_of_theatre"], left=table["in_theatre"], color=SKY, hatch="..", edgecolor="white",
+            label="support from outside the theatre")
+    ax.set_yticks(y, table["nation"])
+    ax.legend(loc="lower right", frameon=False)
+    ax.set_title("Strength by nation: in theatre and from outside it", loc="left")
+    table = table.rename(columns={"in_theatre": "in theatre", "out_of_theatre": "from outside the theatre"})
+    return _svg(fig), table.iloc[::-1].reset_index(drop=True)
+
+
+def ranked(labels: list[str], values: list[float], title: str, xlabel: str) -> str:
+    """Ranked horizontal bars (what-if impacts, prices of commitments), largest on top."""
+    order = np.argsort(values)
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(values) + 1.2))
+    y = np.arange(len(values))
+    vals = np.asarray(values, dtype=float)[order]
+    ax.barh(y, vals, color=[RED if v > 0 else GREEN for v in vals])
+    for yi, v in zip(y, vals, strict=True):
+        if math.isfinite(v):
+            ax.text(v, yi, f" {v:+,.0f}", va="center", fontsize=7, ha="left" if v >= 0 else "right")
+    ax.set_yticks(y, [labels[i][:60] for i in order], fontsize=7)
+    ax.axvline(0, color=GREY, lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    return _svg(fig)
