@@ -138,7 +138,7 @@ def test_ten_alternatives(benchmark, name):
     """
     case = BY_NAME[name]
     benchmark.group = "alternatives"
-    rounds = 1 if case.tier != "quick" else 3
+    rounds = 1  # the quick cases' time ratios are reported, their deterministic counters gated
     runs = []
 
     def once():
@@ -267,7 +267,7 @@ def test_batch_two_workers(benchmark, tmp_path):
     from solver.io import read_raw
 
     path = BY_NAME["S"].path()
-    scenarios = _parametric_scenarios(read_raw(path), 60)
+    scenarios = _parametric_scenarios(read_raw(path), 40)
     benchmark.group = "batch"
 
     attempt = iter(range(100))
@@ -275,7 +275,7 @@ def test_batch_two_workers(benchmark, tmp_path):
     def both():
         k = next(attempt)  # a fresh output folder per measurement: finished scenarios would be skipped
         rounds = [(_throughput(path, scenarios, 1, tmp_path / f"one{k}-{i}"),
-                   _throughput(path, scenarios, 2, tmp_path / f"two{k}-{i}")) for i in range(5)]
+                   _throughput(path, scenarios, 2, tmp_path / f"two{k}-{i}")) for i in range(3)]
         per_round = [b["steady"] / a["steady"] for a, b in rounds]
         return {"one_worker_per_s": statistics.median(a["steady"] for a, _ in rounds),
                 "two_workers_per_s": statistics.median(b["steady"] for _, b in rounds),
@@ -289,7 +289,7 @@ def test_batch_two_workers(benchmark, tmp_path):
     benchmark.extra_info.update(m)
     record("batch-workers-S", {**m, "tier": "quick"})
     ratio("two_workers", m["speedup"], "steady scenarios/s with two local workers / with one (2 cores), "
-          "median of five paired rounds", floor=1.7, attempts=tries)
+          "median of three paired rounds of 40 scenarios (re-measured before failing)", floor=1.7, attempts=tries)
 
 
 @pytest.mark.parametrize("name", [pytest.param("bundled", marks=pytest.mark.tier("quick")),

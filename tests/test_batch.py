@@ -163,7 +163,7 @@ def test_failing_scenario_is_recorded_and_batch_goes_on(bundled, tmp_path):
     assert any("land" in line for line in doc["diagnosis"])
 
 
-def _slow_batch(tmp_path, n=24) -> tuple[Path, Path]:
+def _slow_batch(tmp_path, n=16) -> tuple[Path, Path]:
     """A batch whose scenarios each take a moment: generated S instance, requirement sweep."""
     inst = tmp_path / "S"
     assert _cli("generate", "--size", "S", "--seed", "3", inst).returncode == 0
@@ -209,14 +209,14 @@ def test_killing_a_worker_loses_no_scenario(tmp_path):
                                         out, pool_workers, after=3)
     assert p.returncode in (0, 5), stderr
     s = _summary(out)
-    assert len(s) == 25 and s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
+    assert len(s) == 17 and s["status"].isin(["optimal", "feasible", "infeasible"]).all(), s[["scenario", "status", "error"]]
     assert "retrying once" in stderr
 
 
 def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
-    # 60 scenarios of about 0.3 s: the interrupt has a window of some 15 s to land in,
+    # 40 scenarios of about 0.3 s: the interrupt has a window of some 10 s to land in,
     # even when a loaded machine starves this polling loop for seconds
-    inst, f = _slow_batch(tmp_path, n=60)
+    inst, f = _slow_batch(tmp_path, n=40)
     out = tmp_path / "out"
     p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "1", "--no-progress"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -230,11 +230,11 @@ def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 130, stderr
     first = _summary(out)
-    assert 4 <= len(first) < 61
+    assert 4 <= len(first) < 41
     r = _cli("batch", inst, f, "--out", out, "--workers", "2", "--no-progress")
     assert r.returncode in (0, 5), r.stderr
     assert f"({len(first)} already done" in r.stdout
-    assert len(_summary(out)) == 61
+    assert len(_summary(out)) == 41
 
 
 def _free_port() -> int:

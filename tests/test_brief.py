@@ -43,11 +43,11 @@ def browser():
 def briefs(bundled, tmp_path_factory, consent_batch, bundled_batch):
     """The bundled brief with the commitments' prices, with the what-ifs, and a generated one."""
     base = tmp_path_factory.mktemp("briefs")
-    made = {"bundled": api.report(bundled, base / "bundled", consent_batch["out"]),
-            "whatif": api.report(bundled, base / "whatif", bundled_batch["out"], k=3)}
+    made = {"bundled": api.report(bundled, base / "bundled", consent_batch["out"], k=3),
+            "whatif": api.report(bundled, base / "whatif", bundled_batch["out"], k=2)}
     generated = base / "S"
     api.generate(generated, "S", seed=2)
-    made["generated"] = api.report(generated, base / "generated", k=3)
+    made["generated"] = api.report(generated, base / "generated", k=2)
     return made
 
 

@@ -101,7 +101,7 @@ def cid(c: dict) -> str:
     return ":".join([c["kind"], *[c[k] for k in ORDER[c["kind"]]]])
 
 
-SEEDS = [s for s in range(40) if len(Ref(random_spec(s)).F) >= 2][:16]
+SEEDS = [s for s in range(40) if len(Ref(random_spec(s)).F) >= 2][:11]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

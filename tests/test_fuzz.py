@@ -34,7 +34,7 @@ from solver.validate import load_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "instances" / "assurance-force"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
