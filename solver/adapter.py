@@ -49,6 +49,8 @@ class RunResult:
     bound: float | None = None
     gap: float | None = None
     columns: np.ndarray | None = field(default=None, repr=False)
+    counts: np.ndarray | None = field(default=None, repr=False)  # x per option (read by the session)
+    framework: str | None = None  # the chosen framework (read by the session)
 
 
 def highs_version() -> str:
@@ -196,8 +198,9 @@ class HighsModel:
 
     # ------------------------------------------------------------------ running
     def run(self, time_limit: float, mip_gap: float, threads: int = 1, seed: int = 0,
-            log: TextIO | None = None, start: np.ndarray | None = None) -> RunResult:
-        """One run on the model as it stands, from a cleared solver (and a start, if given)."""
+            log: TextIO | None = None, start: np.ndarray | None = None, relaxation: bool = False) -> RunResult:
+        """One run on the model as it stands, from a cleared solver (and a start, if given);
+        with ``relaxation`` the LP relaxation only (its objective is a bound)."""
         self._highs.clearSolver()
         if start is not None:
             self.set_start(start)
@@ -205,7 +208,8 @@ class HighsModel:
         self._solver.solve(
             self.model, tee=[log] if log is not None else False, time_limit=max(1e-3, time_limit),
             rel_gap=mip_gap, threads=threads, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-            solver_options={"random_seed": seed, "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE},
+            solver_options={"random_seed": seed, "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
+                            "solve_relaxation": relaxation},
         )
         wall = time.perf_counter() - t0
         h = self._highs

@@ -14,7 +14,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TextIO
 
 import numpy as np
@@ -24,6 +24,7 @@ from models.build import build_model
 from models.eligibility import ModelData, model_data
 from models.objective import model_weights, objective_expression
 from solver.adapter import HighsModel, RunResult, highs_version
+from solver.decompose import solve_by_framework
 from solver.greedy import greedy_start
 from solver.instance import Instance
 from solver.lexicographic import solve_stages
@@ -49,15 +50,11 @@ class SolveOptions:
     warm_start: bool = True
     lexicographic: tuple[str, ...] | None = None  # None: as instance.yaml says
     lex_tolerance: float | None = None
+    by_framework: bool = True  # solve each open framework apart, pruned by bounds (solver.decompose)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
 
 
-@dataclass
-class Run(RunResult):
-    """One run and the allocation it found: x counts per option and the framework."""
-
-    counts: np.ndarray | None = field(default=None, repr=False)
-    framework: str | None = None
+Run = RunResult  # one run and the allocation it found: x counts per option and the framework
 
 
 class Session:
@@ -90,17 +87,18 @@ class Session:
         return self.highs.size()
 
     # ------------------------------------------------------------------ runs
-    def run(self, time_limit: float | None = None, start: np.ndarray | tuple | None = None) -> Run:
+    def run(self, time_limit: float | None = None, start: np.ndarray | tuple | None = None,
+            relaxation: bool = False) -> Run:
         """Run HiGHS once on the model as it stands; optionally from a start allocation
-        ((counts, framework) or a full column vector)."""
+        ((counts, framework) or a full column vector); with ``relaxation`` the LP only."""
         o = self.options
         if isinstance(start, tuple):
             start = self.column_values(*start)
         log = (o.log or sys.stderr) if o.verbose else None
         with self.highs.on_progress(self.progress):
             result = self.highs.run(o.time_limit if time_limit is None else time_limit, o.mip_gap, o.threads,
-                                    o.seed, log, start)
-        run = Run(**vars(result))
+                                    o.seed, log, start, relaxation)
+        run = result
         if run.columns is not None:
             self._read_allocation(run)
         return run
@@ -242,9 +240,19 @@ class Session:
         stages = s.lexicographic if o.lexicographic is None else o.lexicographic
         if stages:
             return solve_stages(self, tuple(stages), s.lex_tolerance if o.lex_tolerance is None else o.lex_tolerance)
-        t0 = time.perf_counter()
-        open_ = [f for f in self.data.frameworks if self.model.framework[f].ub != 0]
+        y = self.model.framework
+        open_ = [f for f in self.data.frameworks if y[f].ub != 0]
+        open_ = [f for f in open_ if y[f].lb == 1] or open_  # a framework held by the caller is the only one
         big = len(self.data.options) >= WARM_START_MIN_OPTIONS  # small models: HiGHS is quicker alone
-        start = greedy_start(self.data, open_) if o.warm_start and big else None
-        self.timings["greedy_s"] = time.perf_counter() - t0
-        return self.solution(self.run(start=start))
+        self.timings["greedy_s"] = 0.0
+
+        def start(frameworks: list[str]):
+            t0 = time.perf_counter()
+            try:
+                return greedy_start(self.data, frameworks) if o.warm_start and big else None
+            finally:
+                self.timings["greedy_s"] += time.perf_counter() - t0
+
+        if o.by_framework and len(open_) > 1:
+            return self.solution(solve_by_framework(self, open_, start))
+        return self.solution(self.run(start=start(open_)))
