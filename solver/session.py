@@ -34,6 +34,7 @@ from solver.status import Status
 
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
+DECOMPOSE_MIN_OPTIONS = 200  # below this the per-framework runs cost more than they save (docs/model.md)
 WARM_START_MIN_OPTIONS = 1_000  # below this many assignment variables the greedy start does not pay (docs/model.md)
 
 
@@ -253,6 +254,6 @@ class Session:
             finally:
                 self.timings["greedy_s"] += time.perf_counter() - t0
 
-        if o.by_framework and len(open_) > 1:
+        if o.by_framework and len(open_) > 1 and len(self.data.options) >= DECOMPOSE_MIN_OPTIONS:
             return self.solution(solve_by_framework(self, open_, start))
         return self.solution(self.run(start=start(open_)))
