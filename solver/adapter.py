@@ -69,6 +69,10 @@ def _status(model_status, has_solution: bool) -> tuple[Status, str]:
               S.kMemoryLimit: "memory limit reached"}
     if model_status in limits:
         return (Status.FEASIBLE if has_solution else Status.TIME_LIMIT), limits[model_status]
+    if model_status == S.kNotset:  # SOLVER-NOTES: HiGHS did not run, and said nothing
+        return Status.ERROR, ("HiGHS did not run (model status Not Set): the number of threads changed after "
+                              "the first solve in this process, or the process was forked after HiGHS ran; "
+                              "solve in a fresh process")
     return Status.ERROR, f"HiGHS returned model status {model_status}"
 
 

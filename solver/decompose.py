@@ -14,6 +14,7 @@ options give the same allocation.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -35,12 +36,15 @@ def solve_by_framework(s: Session, frameworks: list[str], start: Callable[[list[
     for f in frameworks:
         with s.forced(framework=f):
             r = s.run(time_limit=max(1e-3, deadline - time.perf_counter()), relaxation=True)
-        bounds[f] = r.objective if r.status.has_solution else math.inf
+        if r.status == Status.ERROR:
+            return r
+        # an infeasible LP: so is the MIP; a relaxation stopped short bounds nothing
+        bounds[f] = r.objective if r.status == Status.OPTIMAL else math.inf if r.status == Status.INFEASIBLE else -math.inf
         iterations += r.lp_iterations
     best, stopped, proven = None, "", {}
     for f in sorted(frameworks, key=lambda f: (bounds[f], f)):
         if bounds[f] == math.inf:
-            proven[f] = math.inf  # the LP is infeasible: so is the MIP
+            proven[f] = math.inf
             continue
         if best is not None and bounds[f] >= best.objective - o.mip_gap * max(1.0, abs(best.objective)):
             proven[f] = bounds[f]  # cannot do better than the gap allows: not searched
@@ -50,7 +54,7 @@ def solve_by_framework(s: Session, frameworks: list[str], start: Callable[[list[
             proven[f] = bounds[f]
             stopped = "time limit reached"
             continue
-        with s.forced(framework=f):
+        with s.forced(framework=f), _overall_progress(s, f, best, bounds, proven):
             cut = None
             if best is not None:  # only a better allocation is of use
                 cut = s.add_constraint(s.model.objective.expr <= best.objective - 1e-6 * max(1.0, abs(best.objective)),
@@ -76,14 +80,46 @@ def solve_by_framework(s: Session, frameworks: list[str], start: Callable[[list[
     return _combine(s, best, proven, stopped, nodes, iterations, time.perf_counter() - (deadline - o.time_limit))
 
 
+@contextlib.contextmanager
+def _overall_progress(s: Session, f: str, best, bounds: dict[str, float], proven: dict[str, float]):
+    """While framework ``f`` is searched, report progress over all frameworks: the best
+    allocation so far, and a bound that is the smallest of every framework's (the ones not
+    searched yet by their LP bound). HiGHS alone would report f's bound, a gap that is not one."""
+    report = s.progress
+    if report is None:
+        yield
+        return
+    others = [proven.get(g, bounds[g]) for g in bounds if g != f]
+
+    def overall(d: dict) -> None:
+        inc, bound = d.get("incumbent"), d.get("bound")
+        if bound is None or not math.isfinite(bound) or abs(bound) >= 1e20:
+            bound = bounds[f]  # no bound from HiGHS yet: f's LP bound holds
+        if best is not None:  # f is searched under "better than best": its bound is at most best
+            inc = best.objective if inc is None or not math.isfinite(inc) or inc > best.objective else inc
+            bound = min(bound, best.objective)
+        bound = min([bound, *others])
+        gap = d.get("gap")
+        if inc is not None and bound is not None and math.isfinite(inc) and math.isfinite(bound) and abs(inc) < 1e20:
+            gap = max(0.0, (inc - bound) / max(1.0, abs(inc)))
+        report({**d, "incumbent": inc, "bound": bound, "gap": gap})
+
+    s.progress = overall
+    try:
+        yield
+    finally:
+        s.progress = report
+
+
 def _combine(s: Session, best, proven: dict[str, float], stopped: str, nodes: int, iterations: int,
              wall: float) -> RunResult:
     if best is None:
         status = Status.TIME_LIMIT if stopped else Status.INFEASIBLE
         return RunResult(status=status, message=stopped, time_s=wall, nodes=nodes, lp_iterations=iterations)
     bound = min(proven.values())
-    gap = max(0.0, (best.objective - bound) / max(1.0, abs(best.objective)))
-    status = Status.FEASIBLE if stopped and gap > s.options.mip_gap else Status.OPTIMAL
+    gap = max(0.0, (best.objective - bound) / max(1.0, abs(best.objective))) if math.isfinite(bound) else None
+    bound = bound if math.isfinite(bound) else None  # a framework left with no bound at all
+    status = Status.FEASIBLE if stopped and (gap is None or gap > s.options.mip_gap) else Status.OPTIMAL
     run = RunResult(status=status, message=stopped if status == Status.FEASIBLE else "", time_s=wall, nodes=nodes,
               lp_iterations=iterations, objective=best.objective, bound=bound, gap=gap, columns=best.columns)
     run.counts, run.framework = best.counts, best.framework

@@ -71,3 +71,64 @@ def test_deterministic(small):
     b = Session(small, SolveOptions(mip_gap=1e-3)).solve()
     assert a.framework == b.framework and a.objective == b.objective
     assert a.allocation[["asset", "role"]].equals(b.allocation[["asset", "role"]])
+
+
+def test_progress_reports_a_bound_over_every_framework(small):
+    """While one framework is searched, the bound shown is over all of them: never above the
+    optimum (a framework's own bound can be), and the gap is computed from it."""
+    seen: list[dict] = []
+    sol = Session(small, SolveOptions(mip_gap=GAP), progress=seen.append).solve()
+    bounds = [d["bound"] for d in seen if d["bound"] is not None and math.isfinite(d["bound"])]
+    assert bounds, "no progress was reported"
+    assert max(bounds) <= sol.objective + 1e-6 * max(1.0, abs(sol.objective))
+    for d in seen:
+        inc = d["incumbent"]
+        if inc is not None and math.isfinite(inc) and abs(inc) < 1e20:
+            assert d["gap"] == pytest.approx(max(0.0, (inc - d["bound"]) / max(1.0, abs(inc))), abs=1e-9)
+
+
+def test_progress_while_a_losing_framework_is_searched():
+    """Hand-worked: 'nato' (LP bound 10) gave an allocation of 11; 'eu' (LP bound 12) is now
+    searched under "better than 11" and HiGHS reports eu's own bound 13 and no allocation.
+    nato was searched and proved 10.5, so over all frameworks the best is 11 and the bound
+    min(13, 11, 10.5) = 10.5: a gap of 0.5/11."""
+    from types import SimpleNamespace
+
+    from solver.decompose import _overall_progress
+
+    seen: list[dict] = []
+    s = SimpleNamespace(progress=seen.append)
+    best = SimpleNamespace(objective=11.0)
+    with _overall_progress(s, "eu", best, {"nato": 10.0, "eu": 12.0}, {"nato": 10.5}):
+        s.progress({"incumbent": math.inf, "bound": 13.0, "gap": math.inf})
+        s.progress({"incumbent": 10.8, "bound": -math.inf, "gap": math.inf})
+    assert s.progress == seen.append  # put back
+    assert seen[0]["incumbent"] == 11.0 and seen[0]["bound"] == 10.5
+    assert seen[0]["gap"] == pytest.approx(0.5 / 11.0)
+    assert seen[1]["incumbent"] == 10.8 and seen[1]["bound"] == 10.5  # eu's LP bound 12 until HiGHS has one
+
+
+def test_a_solver_failure_is_an_error_not_infeasible(tmp_path):
+    """HiGHS fails silently when the thread count changes after the first solve in a process
+    (SOLVER-NOTES): every framework's LP then 'has no solution', which must not read as
+    'every framework is infeasible'. In a child process, so this one's HiGHS stays sound."""
+    import subprocess
+    import sys
+    import textwrap
+
+    tables, settings = catalogue(0, nations=20, assets=300, roles=10)
+    write_tables(tables, settings, tmp_path / "inst")
+    code = textwrap.dedent(f'''
+        import solver.session
+        from solver.session import Session, SolveOptions
+        from solver.validate import load_instance
+        solver.session.DECOMPOSE_MIN_OPTIONS = 0
+        inst = load_instance({str(tmp_path / "inst")!r})
+        Session(inst, SolveOptions(threads=1)).solve()
+        sol = Session(inst, SolveOptions(threads=2)).solve()
+        print(sol.status, "|", sol.solver["message"])
+    ''')
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    status, message = out.stdout.strip().splitlines()[-1].split(" | ")
+    assert status == "error" and "threads" in message
