@@ -94,7 +94,8 @@ def convert(source, dest, force) -> None:
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.option("--full", is_flag=True, help="Also the full cases: L, naive M, more seeds, ten alternatives of M.")
+@click.option("--full", is_flag=True,
+              help="Also the full cases: L, naive M, more seeds, ten alternatives of M, every benchmark family.")
 @click.option("--xl", is_flag=True, help="Also the 100,000-asset XL case.")
 @click.option("--update-baseline", is_flag=True, help="Write benchmarks/baseline.json from this run (on purpose).")
 def bench(full, xl, update_baseline) -> None:
