@@ -77,6 +77,8 @@ def solve_options(f):
         click.option("--no-aggregate", is_flag=True,
                      help="One binary per asset and role instead of integer counts per class of identical assets."),
         click.option("--no-warm-start", is_flag=True, help="Do not offer HiGHS a greedy starting allocation."),
+        click.option("--whole-model", is_flag=True,
+                     help="One search over every framework instead of one per framework pruned by LP bounds."),
         click.option("--lexicographic", metavar="TERMS", callback=_terms,
                      help=f"Optimise these terms in priority order, e.g. shortfall,approval_risk,cost "
                           f"(terms: {', '.join(TERMS)}); overrides instance.yaml."),
@@ -93,9 +95,9 @@ def solve_options(f):
 
 
 def make_options(time_limit, mip_gap, threads, seed, no_aggregate, no_warm_start, lexicographic,
-                 lex_tolerance, verbose, quiet=False) -> SolveOptions:
+                 lex_tolerance, verbose, quiet=False, whole_model=False) -> SolveOptions:
     return SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, seed=seed,
-                        aggregate=not no_aggregate, warm_start=not no_warm_start,
+                        aggregate=not no_aggregate, warm_start=not no_warm_start, by_framework=not whole_model,
                         lexicographic=lexicographic, lex_tolerance=lex_tolerance, verbose=verbose)
 
 

@@ -68,6 +68,7 @@ class Session:
         ``transformed``); ``progress`` is called during runs with {incumbent, bound, gap}."""
         self.options = options or SolveOptions()
         self.progress = progress
+        self.split = False  # whether the running solve is split by framework (solver.decompose)
         self.instance = instance
         t0 = time.perf_counter()
         self.data = data if data is not None else model_data(instance, self.options.aggregate)
@@ -230,7 +231,8 @@ class Session:
         return {
             "name": "highs", "version": highs_version(), "time_s": round(run.time_s, 4), "threads": o.threads,
             "seed": o.seed, "mip_gap_tolerance": o.mip_gap, "time_limit": o.time_limit, "nodes": run.nodes,
-            "lp_iterations": run.lp_iterations, "aggregate": o.aggregate, "message": run.message, **self.size(),
+            "lp_iterations": run.lp_iterations, "aggregate": o.aggregate, "by_framework": self.split,
+            "message": run.message, **self.size(),
             **{k: round(v, 4) for k, v in self.timings.items()},
         }
 
@@ -254,6 +256,10 @@ class Session:
             finally:
                 self.timings["greedy_s"] += time.perf_counter() - t0
 
-        if o.by_framework and len(open_) > 1 and len(self.data.options) >= DECOMPOSE_MIN_OPTIONS:
-            return self.solution(solve_by_framework(self, open_, start))
-        return self.solution(self.run(start=start(open_)))
+        self.split = o.by_framework and len(open_) > 1 and len(self.data.options) >= DECOMPOSE_MIN_OPTIONS
+        try:
+            if self.split:
+                return self.solution(solve_by_framework(self, open_, start))
+            return self.solution(self.run(start=start(open_)))
+        finally:
+            self.split = False

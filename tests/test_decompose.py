@@ -132,3 +132,22 @@ def test_a_solver_failure_is_an_error_not_infeasible(tmp_path):
     assert out.returncode == 0, out.stderr
     status, message = out.stdout.strip().splitlines()[-1].split(" | ")
     assert status == "error" and "threads" in message
+
+
+def test_cli_whole_model_and_the_method_on_record(tmp_path):
+    """`--whole-model` asks for one search; solution.json records which was used; same optimum."""
+    import json
+
+    from click.testing import CliRunner
+
+    from solver.cli import main
+
+    inst = tmp_path / "inst"
+    write_tables(*catalogue(0, nations=20, assets=300, roles=10), inst)
+    runs = {}
+    for flag in ([], ["--whole-model"]):
+        r = CliRunner().invoke(main, ["solve", str(inst), "--json", "--mip-gap", str(GAP), *flag])
+        assert r.exit_code == 0, r.output
+        runs[bool(flag)] = json.loads(r.stdout)
+    assert runs[False]["solver"]["by_framework"] is True and runs[True]["solver"]["by_framework"] is False
+    assert runs[False]["objective"] == pytest.approx(runs[True]["objective"], rel=2 * GAP)
