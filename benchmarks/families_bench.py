@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks import naive
 from benchmarks.cases import CACHE, GAP
 from benchmarks.families import catalogue
-from solver.changes import parametric_instance, scenario_instance
+from solver.changes import scenario_instance
 from solver.gap import gap_tables, read_gap
 from solver.generate import SIZES, GeneratorSpec, generate
 from solver.io import read_raw
@@ -127,30 +127,6 @@ def measure(inst, time_limit: float = 300.0) -> dict:
     out["ratio"] = (t_naive or time_limit) / (t_ours or time_limit)
     out["same_optimum"] = (a["objective"] is not None and b["objective"] is not None
                            and abs(a["objective"] - b["objective"]) <= 2 * GAP_TARGET * max(1.0, abs(best)))
-    return out
-
-
-def persistent_whatifs(names: list[str], time_limit: float = 300.0) -> dict[str, float]:
-    """Seconds per bundled what-if on the path ``forcealloc batch`` takes: one base model, each
-    parametric what-if applied to it (retarget) and solved; a structural one gets its own model."""
-    bundled = ROOT / "instances" / "assurance-force"
-    raw = read_raw(bundled)
-    scenarios = {sc.name: sc for sc in read_scenarios(bundled / "scenarios.yaml")[0]}
-    base = load_instance(bundled)
-    options = SolveOptions(mip_gap=GAP_TARGET, time_limit=time_limit)
-    session = Session(base, options)
-    session.solve()
-    out = {}
-    for name in names:
-        sc = scenarios[name]
-        t0 = time.perf_counter()
-        if sc.parametric:
-            inst = parametric_instance(base, sc)
-            s = session if session.retarget(inst) else Session(inst, options)
-        else:
-            s = Session(scenario_instance(raw, sc), options)
-        s.solve()
-        out[name] = time.perf_counter() - t0
     return out
 
 

@@ -78,7 +78,7 @@ def main() -> None:
     if families:
         out += ["## Families forcealloc was not tuned on", "",
                 "Each instance solved end to end by forcealloc and by the naive per-asset model "
-                "(benchmarks/naive.py) in the same run, to 0.1 %, 300 s each at most (a time that never reached "
+                "(benchmarks/naive.py) in the same run, to 0.1 %, 200 s each at most (a time that never reached "
                 "0.1 % counts as the limit). The primal integral is the area under the primal gap over the run "
                 "(seconds; 1 before the first allocation). Ratio = naive / forcealloc time to 0.1 %.", ""]
         out += families_table(families) + [""]

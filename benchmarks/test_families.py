@@ -9,12 +9,10 @@ family on several seeds and reports, per family, the geometric mean and the wors
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from benchmarks.conftest import ratio, record, remeasured
-from benchmarks.families_bench import instances, measure, persistent_whatifs, summary
+from benchmarks.families_bench import instances, measure, summary
 
 FAMILIES = {
     "catalogue": [0, 1, 2, 3, 4],
@@ -26,7 +24,7 @@ FAMILIES = {
                "land-plus-half-no-backstop", "un-mandate", "turkiye-stays-out-of-black-sea", "risk-averse",
                "bilateral-us-backstop", "no-backstop-conditions", "uk-pulls-out", "spain-and-greece-refuse-nato"],
 }
-TIME_LIMIT = 300.0
+TIME_LIMIT = 200.0
 
 
 def _rounded(r: dict) -> dict:
@@ -60,14 +58,6 @@ def test_family(benchmark, family):
         return {label: measure(inst, TIME_LIMIT) for label, inst in cases}
 
     results = benchmark.pedantic(run_all, rounds=1, iterations=1)
-    if family == "whatif":  # also on the path a batch takes: the persistent base model
-        for label, t in persistent_whatifs(FAMILIES[family], TIME_LIMIT).items():
-            results[label]["ours"]["persistent_s"] = t
-            results[label]["ratio_persistent"] = results[label]["naive"]["total_s"] / t
-        r = [v["ratio_persistent"] for v in results.values()]
-        ratio("family_whatif_persistent_geomean", math.exp(sum(map(math.log, r)) / len(r)),
-              "naive (built per what-if) / forcealloc on its persistent base model, geometric mean over the "
-              "bundled what-ifs (reported)")
     s = summary(results)
     record(f"family-{family}", {"summary": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.items()},
                                 "seeds": {k: _rounded(v) for k, v in results.items()}, "tier": "full"})
