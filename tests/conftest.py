@@ -19,6 +19,12 @@ def bundled() -> Path:
     return BUNDLED
 
 
+@pytest.fixture(scope="session")
+def scenario_file(bundled) -> Path:
+    """The bundled instance's scenario file."""
+    return bundled / "scenarios.yaml"
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "dask: starts a real Dask scheduler and workers on loopback")
 
