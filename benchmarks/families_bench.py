@@ -18,11 +18,9 @@ import time
 from pathlib import Path
 
 from benchmarks import naive
-from benchmarks.cases import CACHE, GAP
+from benchmarks.cases import CACHE, Case
 from benchmarks.families import catalogue
 from solver.changes import scenario_instance
-from solver.gap import gap_tables, read_gap
-from solver.generate import SIZES, GeneratorSpec, generate
 from solver.io import read_raw
 from solver.io.writers import write_tables
 from solver.scenarios import read_scenarios
@@ -33,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GAP_TARGET = 1e-3
 
 
-def _cached(name: str, make) -> object:
+def cached(name: str, make) -> object:
+    """The instance ``make()`` gives (tables, settings), written once under the benchmark cache."""
     dest = CACHE / name
     if not (dest / "instance.yaml").exists():
         tables, settings = make()
@@ -43,23 +42,21 @@ def _cached(name: str, make) -> object:
 
 def instances(family: str, seeds: list) -> list[tuple[str, object]]:
     """(label, Instance) of a family's seeds."""
+    if family == "whatif":
+        bundled = ROOT / "instances" / "assurance-force"
+        raw, scenarios = read_raw(bundled), {sc.name: sc for sc in read_scenarios(bundled / "scenarios.yaml")[0]}
+        return [(s, scenario_instance(raw, scenarios[s])) for s in seeds]
     out = []
     for s in seeds:
         if family == "generator":
             size, seed = s
-            n, a, r = SIZES[size]
-            out.append((f"{size}-{seed}", _cached(f"generate-{size}-{seed}", lambda n=n, a=a, r=r, seed=seed:
-                                                  generate(GeneratorSpec(n, a, r, seed)))))
+            out.append((f"{size}-{seed}", load_instance(Case(f"{size}-{seed}", f"generate:{size}:{seed}").path())))
         elif family == "catalogue":
-            out.append((f"catalogue-{s}", _cached(f"catalogue-{s}", lambda s=s: catalogue(s))))
+            out.append((f"catalogue-{s}", cached(f"catalogue-{s}", lambda s=s: catalogue(s))))
         elif family == "catalogue-small":
-            out.append((f"catalogue-small-{s}", _cached(f"catalogue-small-{s}", lambda s=s: catalogue(s, 20, 300, 10))))
+            out.append((f"catalogue-small-{s}", cached(f"catalogue-small-{s}", lambda s=s: catalogue(s, 20, 300, 10))))
         elif family.startswith("gap"):
-            out.append((s, _cached(f"yagiura-{s}", lambda s=s: gap_tables(read_gap(GAP / "yagiura" / s)[0], "min", s))))
-        elif family == "whatif":
-            bundled = ROOT / "instances" / "assurance-force"
-            scenarios = {sc.name: sc for sc in read_scenarios(bundled / "scenarios.yaml")[0]}
-            out.append((s, scenario_instance(read_raw(bundled), scenarios[s])))
+            out.append((s, load_instance(Case(s, f"gap:yagiura/{s}:1:min").path())))
     return out
 
 

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from benchmarks.cases import BY_NAME, CACHE
+from benchmarks.cases import BY_NAME
 from benchmarks.conftest import ratio, record
+from benchmarks.families_bench import cached
 from solver.explain import Explainer, Forcing, explain, raw_of, regret_matrix
 from solver.generate import GeneratorSpec, generate
-from solver.io.writers import write_tables
 from solver.session import Session, SolveOptions
 from solver.validate import load_instance
 
@@ -53,11 +53,7 @@ def test_regret_matrix_bundled(benchmark, tmp_path):
 
 
 def _thousand() -> object:
-    dest = CACHE / "thousand-1"
-    if not (dest / "instance.yaml").exists():
-        tables, settings = generate(GeneratorSpec(40, 1_000, 20, 1))
-        write_tables(tables, settings, dest)
-    return load_instance(dest)
+    return cached("thousand-1", lambda: generate(GeneratorSpec(40, 1_000, 20, 1)))
 
 
 @pytest.mark.tier("quick")

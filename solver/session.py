@@ -98,9 +98,8 @@ class Session:
             start = self.column_values(*start)
         log = (o.log or sys.stderr) if o.verbose else None
         with self.highs.on_progress(self.progress):
-            result = self.highs.run(o.time_limit if time_limit is None else time_limit, o.mip_gap, o.threads,
-                                    o.seed, log, start, relaxation)
-        run = result
+            run = self.highs.run(o.time_limit if time_limit is None else time_limit, o.mip_gap, o.threads,
+                                 o.seed, log, start, relaxation)
         if run.columns is not None:
             self._read_allocation(run)
         return run
