@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from solver.gap import gap_tables, read_gap
-from solver.generate import SIZES, GeneratorSpec, generate
+from solver.engine.session import SolveOptions
+from solver.io.gap import gap_tables, read_gap
+from solver.io.generate import SIZES, GeneratorSpec, generate
 from solver.io.writers import write_tables
-from solver.session import SolveOptions
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

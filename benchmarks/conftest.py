@@ -41,9 +41,9 @@ def _warm_up(request):
     openpyxl): every case is then measured as the second solve of a process."""
     import tempfile
 
+    from solver.engine.session import Session
     from solver.io import load_instance
     from solver.io.writers import write_solution
-    from solver.session import Session
 
     if any(item.get_closest_marker("skip") is None for item in request.session.items):
         with tempfile.TemporaryDirectory() as tmp:

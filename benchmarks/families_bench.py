@@ -20,12 +20,12 @@ from pathlib import Path
 from benchmarks import naive
 from benchmarks.cases import CACHE, Case
 from benchmarks.families import catalogue
-from solver.changes import scenario_instance
+from solver.analysis.whatif.changes import scenario_instance
+from solver.analysis.whatif.scenarios import read_scenarios
+from solver.engine.session import Session, SolveOptions
 from solver.io import read_raw
+from solver.io.validate import load_instance
 from solver.io.writers import write_tables
-from solver.scenarios import read_scenarios
-from solver.session import Session, SolveOptions
-from solver.validate import load_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 GAP_TARGET = 1e-3

@@ -7,9 +7,9 @@ import tempfile
 import time
 
 from benchmarks.cases import Case
+from solver.engine.session import Session
 from solver.io import load_instance
 from solver.io.writers import write_solution
-from solver.session import Session
 
 
 def peak_rss_mb() -> float:

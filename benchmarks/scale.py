@@ -24,7 +24,7 @@ SETTINGS = {"S": (1e-4, 300), "M": (1e-4, 600), "L": (1e-3, 600), "XL": (1e-4, 2
 def one(size: str) -> dict:
     from benchmarks.cases import Case
     from benchmarks.measure import measure
-    from solver.session import SolveOptions
+    from solver.engine.session import SolveOptions
 
     gap, limit = SETTINGS[size]
     return measure(Case(size, f"generate:{size}:1", options=SolveOptions(mip_gap=gap, time_limit=limit)))

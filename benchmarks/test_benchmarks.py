@@ -17,9 +17,9 @@ from benchmarks import baseline
 from benchmarks.cases import BY_NAME, CASES, NAIVE
 from benchmarks.conftest import ratio, record, remeasured
 from benchmarks.measure import measure
-from solver.alternatives import k_best
+from solver.analysis.alternatives import k_best
+from solver.engine.session import Session, SolveOptions
 from solver.io import load_instance
-from solver.session import Session, SolveOptions
 
 
 def _param(case):
@@ -106,7 +106,7 @@ def _ten_alternatives(case) -> dict:
 
 def _ten_rebuilds(case) -> float:
     """Ten alternatives the slow way: a new model per alternative, every earlier cut re-added."""
-    from solver.alternatives import _Cutter
+    from solver.analysis.alternatives import _Cutter
 
     inst = load_instance(case.path())
     t0 = time.perf_counter()
@@ -169,7 +169,7 @@ def test_ten_alternatives(benchmark, name):
 # --------------------------------------------------------------------------- what-if batches
 def _parametric_scenarios(raw, n: int):
     """n parameter-only what-ifs: requirement scalings per role, vetoes, shares, weights."""
-    from solver.scenarios import Scenario
+    from solver.analysis.whatif.scenarios import Scenario
 
     roles = list(raw.tables["roles"]["role"])
     nat_table = raw.tables["nations"]
@@ -193,9 +193,9 @@ def _parametric_scenarios(raw, n: int):
 
 
 def _persistent_vs_rebuild(path, n: int) -> dict:
-    from solver.changes import apply_changes, parametric_instance
+    from solver.analysis.whatif.changes import apply_changes, parametric_instance
     from solver.io import read_raw
-    from solver.validate import validate
+    from solver.io.validate import validate
 
     raw = read_raw(path)
     base = validate(raw.copy())
@@ -236,9 +236,9 @@ def test_batch_persistent_vs_rebuild(benchmark):
 def _throughput(path, scenarios, workers: int, out, options: SolveOptions | None = None) -> dict:
     """Scenarios per second of one batch: end to end (worker start-up included) and
     steady (from the first finished scenario to the last, every worker busy)."""
-    from solver.batch import run_batch
+    from solver.analysis.whatif.batch import run_batch
+    from solver.analysis.whatif.scenarios import base_digest
     from solver.io import read_raw
-    from solver.scenarios import base_digest
 
     raw = read_raw(path)
     finished: list[float] = []

@@ -11,10 +11,10 @@ import pytest
 from benchmarks.cases import BY_NAME
 from benchmarks.conftest import ratio, record
 from benchmarks.families_bench import cached
-from solver.explain import Explainer, Forcing, explain, raw_of, regret_matrix
-from solver.generate import GeneratorSpec, generate
-from solver.session import Session, SolveOptions
-from solver.validate import load_instance
+from solver.analysis.explain import Explainer, Forcing, explain, raw_of, regret_matrix
+from solver.engine.session import Session, SolveOptions
+from solver.io.generate import GeneratorSpec, generate
+from solver.io.validate import load_instance
 
 
 @pytest.mark.tier("quick")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from solver.instance import Instance
+    from solver.domain.instance import Instance
 
 EPS = 1e-9
 

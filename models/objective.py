@@ -23,8 +23,7 @@ import pyomo.environ as pyo
 
 from models.eligibility import ModelData
 from models.expr import OptionIndex, linear, option_vars
-
-TERMS = ("cost", "shortfall", "approval_risk", "enabler_dependence")
+from solver.domain.instance import TERMS
 
 
 @dataclass(frozen=True)

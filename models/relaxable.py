@@ -1,12 +1,12 @@
 """The relaxable model: every commitment gated by its own relaxation indicator.
 
-Built on the open instance (every commitment lifted, ``models.commitments``),
+Built on the open instance (every commitment lifted, ``solver.domain.commitments``),
 whose model holds only the hard rules, this adds one binary rho[c] per
 commitment c and a row that holds c unless rho[c] = 1. With rho fixed by its
 bounds, one persistent model answers "is it feasible with these commitments
 kept and the others lifted?" (a deletion filter, by bound changes only); with
 rho free and the objective sum_c weight(c) rho[c], it finds the cheapest repair.
-Lifting a commitment here is exactly ``models.commitments.lift`` on the tables:
+Lifting a commitment here is exactly ``solver.domain.commitments.lift`` on the tables:
 
     veto(n,f):          y[f] <= rho
     refusal(n,f):       z[n] + y[f] <= 1 + rho
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from models.commitments import Commitment
 from models.eligibility import ModelData
 from models.expr import OptionIndex, framework_sum, linear, option_sum, option_vars, total
+from solver.domain.commitments import Commitment
 
 
 @dataclass

@@ -5,7 +5,7 @@
     sol.framework, sol.objective, sol.allocation
 
 Names are loaded on first use, so the file layer (``solver.io``,
-``solver.validate``) can be imported without Pyomo or HiGHS.
+``solver.io.validate``) can be imported without Pyomo or HiGHS.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "alternatives": "solver.api", "batch": "solver.api", "check": "solver.api", "convert": "solver.api",
-    "generate": "solver.api", "import_gap": "solver.api", "solve": "solver.api",
-    "Instance": "solver.instance", "InstanceError": "solver.instance", "Issue": "solver.instance",
+    "alternatives": "solver.app.api", "batch": "solver.app.api", "check": "solver.app.api", "convert": "solver.app.api",
+    "generate": "solver.app.api", "import_gap": "solver.app.api", "solve": "solver.app.api",
+    "Instance": "solver.domain.instance", "InstanceError": "solver.domain.instance", "Issue": "solver.domain.instance",
     "load_instance": "solver.io",
-    "Solution": "solver.solution", "Status": "solver.status",
-    "Session": "solver.session", "SolveOptions": "solver.session",
-    "BadInput": "solver.errors", "ForceAllocError": "solver.errors",
+    "Solution": "solver.results.solution", "Status": "solver.domain.status",
+    "Session": "solver.engine.session", "SolveOptions": "solver.engine.session",
+    "BadInput": "solver.domain.errors", "ForceAllocError": "solver.domain.errors",
 }
 
 __all__ = sorted(_EXPORTS)

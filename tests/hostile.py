@@ -16,7 +16,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from solver.cli import main
+from solver.app.cli import main
 from solver.io.writers import SOLUTION_FILES
 
 FORMULA = re.compile(r"<f>|<f ")

@@ -11,8 +11,8 @@ from reference import Ref
 from spec import random_spec, write_spec
 
 from solver import SolveOptions, Status, load_instance
-from solver.alternatives import k_best, near_optimal, per_framework
-from solver.cli import main
+from solver.analysis.alternatives import k_best, near_optimal, per_framework
+from solver.app.cli import main
 
 EXACT = SolveOptions(mip_gap=0)
 SEEDS = [s for s in range(60) if len(Ref(random_spec(s, "tiny")).enumerate()) >= 4][:14]
@@ -152,7 +152,7 @@ def test_session_is_left_as_found(bundled):
     import numpy as np
     from highs_lp import dense_lp
 
-    from solver.session import Session
+    from solver.engine.session import Session
 
     inst = load_instance(bundled)
     s = Session(inst)
@@ -192,8 +192,8 @@ def test_asset_level_skips_swaps_of_identical_units(tmp_path):
 
 def test_change_summary_shows_every_quantity_before_and_after(bundled):
     """A nation joining a role while another grows in it: both are said, with before and after."""
-    from solver.alternatives import changes, describe
-    from solver.solution import Solution
+    from solver.analysis.alternatives import changes, describe
+    from solver.results.solution import Solution
 
     def sol(rows):
         alloc = pd.DataFrame(rows, columns=["asset", "nation", "capability", "role", "contribution", "cost"])

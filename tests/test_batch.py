@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from highs_lp import dense_lp
 
 from solver import SolveOptions, solve, sweeps
-from solver.changes import apply_changes
-from solver.cli import main
+from solver.analysis.whatif.changes import apply_changes
+from solver.analysis.whatif.scenarios import Scenario, ScenarioError, read_scenarios
+from solver.app.cli import main
 from solver.io import load_instance, read_raw
 from solver.io.writers import write_tables
-from solver.scenarios import Scenario, ScenarioError, read_scenarios
 
 
 def test_scenario_file_errors_are_named_with_line(tmp_path):
@@ -169,9 +169,9 @@ def test_retargeted_model_is_the_freshly_built_model(bundled, change):
     """A persistent what-if leaves HiGHS holding exactly the model a fresh build would give."""
     import numpy as np
 
-    from solver.changes import parametric_instance
-    from solver.session import Session
-    from solver.validate import validate
+    from solver.analysis.whatif.changes import parametric_instance
+    from solver.engine.session import Session
+    from solver.io.validate import validate
 
     raw = read_raw(bundled)
     base = validate(raw.copy())
@@ -192,8 +192,8 @@ def test_retargeted_model_is_the_freshly_built_model(bundled, change):
 
 def test_run_batch_refuses_repeated_scenario_names(bundled, tmp_path):
     """Two scenarios of one name would write one folder; the API refuses them, as the file loader does."""
-    from solver.batch import run_batch
-    from solver.scenarios import Scenario, base_digest
+    from solver.analysis.whatif.batch import run_batch
+    from solver.analysis.whatif.scenarios import Scenario, base_digest
 
     raw = read_raw(bundled)
     twice = [Scenario("x", [{"objective": {"cost": 2.0}}]), Scenario("x", [{"objective": {"cost": 3.0}}])]

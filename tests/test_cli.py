@@ -12,7 +12,7 @@ from conftest import GAP_DIR
 from reference import Ref
 from spec import random_spec, write_spec
 
-from solver.cli import main
+from solver.app.cli import main
 from solver.io.writers import SOLUTION_FILES
 
 

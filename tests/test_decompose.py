@@ -9,22 +9,17 @@ import math
 
 import pytest
 
-import solver.decompose
-import solver.session
 from benchmarks import naive
 from benchmarks.families import catalogue
+from solver.domain.status import Status
+from solver.engine.session import Forcing, Session, SolveOptions
+from solver.io.validate import load_instance
 from solver.io.writers import write_tables
-from solver.session import Session, SolveOptions
-from solver.status import Status
-from solver.validate import load_instance
 
 GAP = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def _always_split(monkeypatch):
-    """These force lists are small: split them anyway (the size rule is a speed choice only)."""
-    monkeypatch.setattr(solver.session, "DECOMPOSE_MIN_OPTIONS", 0)
+SPLIT = {"split_from": 0}  # these force lists are small: split them anyway (the size rule is a speed choice only)
 
 
 @pytest.fixture(scope="module", params=[0, 3])
@@ -35,14 +30,11 @@ def small(request, tmp_path_factory):
     return load_instance(dest)
 
 
-def test_same_optimum_as_naive_and_monolithic(small, monkeypatch):
+def test_same_optimum_as_naive_and_monolithic(small):
     ref = naive.solve(small, mip_gap=GAP, time_limit=120)
     assert math.isfinite(ref["objective"]) and "optimal" in ref["status"].lower(), ref["status"]
-    calls = []
-    real = solver.decompose.solve_by_framework
-    monkeypatch.setattr(solver.session, "solve_by_framework", lambda *a: calls.append(1) or real(*a))
-    split = Session(small, SolveOptions(mip_gap=GAP)).solve()
-    assert calls, "the decomposition did not run"
+    split = Session(small, SolveOptions(mip_gap=GAP, **SPLIT)).solve()
+    assert split.solver["by_framework"] is True, "the decomposition did not run"
 
     whole = Session(small, SolveOptions(mip_gap=GAP, by_framework=False)).solve()
     for sol in (split, whole):
@@ -54,21 +46,20 @@ def test_same_optimum_as_naive_and_monolithic(small, monkeypatch):
 
 
 def test_a_held_framework_is_the_only_one_searched(small):
-    base = Session(small, SolveOptions(mip_gap=GAP)).solve()
-    s = Session(small, SolveOptions(mip_gap=GAP))
+    base = Session(small, SolveOptions(mip_gap=GAP, **SPLIT)).solve()
+    s = Session(small, SolveOptions(mip_gap=GAP, **SPLIT))
     others = [f for f in s.data.frameworks if f != base.framework and not s.data.vetoes[f]]
     for f in others:
-        with s.forced(framework=f) as possible:
-            sol = s.solve() if possible else None
-        if sol is None or sol.status != Status.OPTIMAL:
+        sol = s.solve(forcing=Forcing(framework=f))
+        if sol.status != Status.OPTIMAL:
             continue
-        assert sol.framework == f
+        assert sol.framework == f and sol.solver["by_framework"] is False
         assert sol.objective >= base.objective - 2 * GAP * abs(base.objective)
 
 
 def test_deterministic(small):
-    a = Session(small, SolveOptions(mip_gap=1e-3)).solve()
-    b = Session(small, SolveOptions(mip_gap=1e-3)).solve()
+    a = Session(small, SolveOptions(mip_gap=1e-3, **SPLIT)).solve()
+    b = Session(small, SolveOptions(mip_gap=1e-3, **SPLIT)).solve()
     assert a.framework == b.framework and a.objective == b.objective
     assert a.allocation[["asset", "role"]].equals(b.allocation[["asset", "role"]])
 
@@ -77,7 +68,7 @@ def test_progress_reports_a_bound_over_every_framework(small):
     """While one framework is searched, the bound shown is over all of them: never above the
     optimum (a framework's own bound can be), and the gap is computed from it."""
     seen: list[dict] = []
-    sol = Session(small, SolveOptions(mip_gap=GAP), progress=seen.append).solve()
+    sol = Session(small, SolveOptions(mip_gap=GAP, **SPLIT), progress=seen.append).solve()
     bounds = [d["bound"] for d in seen if d["bound"] is not None and math.isfinite(d["bound"])]
     assert bounds, "no progress was reported"
     assert max(bounds) <= sol.objective + 1e-6 * max(1.0, abs(sol.objective))
@@ -94,15 +85,14 @@ def test_progress_while_a_losing_framework_is_searched():
     min(13, 11, 10.5) = 10.5: a gap of 0.5/11."""
     from types import SimpleNamespace
 
-    from solver.decompose import _overall_progress
+    from solver.engine.strategies.decompose import overall_progress
 
     seen: list[dict] = []
-    s = SimpleNamespace(progress=seen.append)
     best = SimpleNamespace(objective=11.0)
-    with _overall_progress(s, "eu", best, {"nato": 10.0, "eu": 12.0}, {"nato": 10.5}):
-        s.progress({"incumbent": math.inf, "bound": 13.0, "gap": math.inf})
-        s.progress({"incumbent": 10.8, "bound": -math.inf, "gap": math.inf})
-    assert s.progress == seen.append  # put back
+    report = overall_progress(seen.append, "eu", best, {"nato": 10.0, "eu": 12.0}, {"nato": 10.5})
+    report({"incumbent": math.inf, "bound": 13.0, "gap": math.inf})
+    report({"incumbent": 10.8, "bound": -math.inf, "gap": math.inf})
+    assert overall_progress(None, "eu", best, {}, {}) is None  # no report asked, none wrapped
     assert seen[0]["incumbent"] == 11.0 and seen[0]["bound"] == 10.5
     assert seen[0]["gap"] == pytest.approx(0.5 / 11.0)
     assert seen[1]["incumbent"] == 10.8 and seen[1]["bound"] == 10.5  # eu's LP bound 12 until HiGHS has one
@@ -119,13 +109,11 @@ def test_a_solver_failure_is_an_error_not_infeasible(tmp_path):
     tables, settings = catalogue(0, nations=20, assets=300, roles=10)
     write_tables(tables, settings, tmp_path / "inst")
     code = textwrap.dedent(f'''
-        import solver.session
-        from solver.session import Session, SolveOptions
-        from solver.validate import load_instance
-        solver.session.DECOMPOSE_MIN_OPTIONS = 0
+        from solver.engine.session import Forcing, Session, SolveOptions
+        from solver.io.validate import load_instance
         inst = load_instance({str(tmp_path / "inst")!r})
-        Session(inst, SolveOptions(threads=1)).solve()
-        sol = Session(inst, SolveOptions(threads=2)).solve()
+        Session(inst, SolveOptions(threads=1, split_from=0)).solve()
+        sol = Session(inst, SolveOptions(threads=2, split_from=0)).solve()
         print(sol.status, "|", sol.solver["message"])
     ''')
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -140,7 +128,7 @@ def test_cli_whole_model_and_the_method_on_record(tmp_path):
 
     from click.testing import CliRunner
 
-    from solver.cli import main
+    from solver.app.cli import main
 
     inst = tmp_path / "inst"
     write_tables(*catalogue(0, nations=20, assets=300, roles=10), inst)
@@ -149,5 +137,8 @@ def test_cli_whole_model_and_the_method_on_record(tmp_path):
         r = CliRunner().invoke(main, ["solve", str(inst), "--json", "--mip-gap", str(GAP), *flag])
         assert r.exit_code == 0, r.output
         runs[bool(flag)] = json.loads(r.stdout)
-    assert runs[False]["solver"]["by_framework"] is True and runs[True]["solver"]["by_framework"] is False
+    # this list is below the size the split starts at (split_from), so both ran one search;
+    # test_same_optimum_as_naive_and_monolithic checks the split on the record
+    assert runs[False]["solver"]["by_framework"] is False and runs[True]["solver"]["by_framework"] is False
+    assert runs[False]["solver"]["variables"] == runs[True]["solver"]["variables"]
     assert runs[False]["objective"] == pytest.approx(runs[True]["objective"], rel=2 * GAP)

@@ -17,8 +17,8 @@ from reference import Ref
 from spec import random_spec, write_spec
 
 from solver import SolveOptions, load_instance
-from solver.explain import explain
-from solver.relaxer import ExplainOptions
+from solver.analysis.conflicts import ExplainOptions
+from solver.analysis.explain import explain
 
 EXACT = SolveOptions(mip_gap=0)
 ORDER = {"veto": ("nation", "framework"), "refusal": ("nation", "framework"), "caveat": ("nation", "role"),

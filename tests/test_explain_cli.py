@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from solver import SolveOptions, load_instance
-from solver.cli import main
-from solver.session import Session
+from solver.app.cli import main
+from solver.engine.session import Session
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from solver.io.schema import TABLES
+from solver.io.validate import load_instance
 from solver.io.writers import write_instance
-from solver.schema import TABLES
-from solver.validate import load_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "instances" / "assurance-force"

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from conftest import GAP_DIR
 
 from solver import SolveOptions, Status, solve
-from solver.cli import main
-from solver.gap import gap_tables, read_gap
+from solver.app.cli import main
+from solver.io.gap import gap_tables, read_gap
 from solver.io.writers import write_tables
 
 

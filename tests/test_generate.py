@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from highs_lp import dense_lp, violation
 
 from solver import SolveOptions, Status, load_instance, solve
-from solver.cli import main
-from solver.session import Session
+from solver.app.cli import main
+from solver.engine.session import Session
 
 
 def _gen(tmp_path, name, *args):
@@ -64,7 +64,7 @@ def test_greedy_start_is_a_feasible_allocation(tmp_path, seed):
     better than the proven optimum (a start better than the optimum would be a bug in one)."""
     import numpy as np
 
-    from solver.greedy import greedy_start
+    from solver.engine.greedy import greedy_start
 
     inst = load_instance(_gen(tmp_path, "s", "--size", "S", "--seed", str(seed)))
     session = Session(inst)

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from hostile import check_solve, no_live_formula, run
 
+from solver.io.validate import load_instance
 from solver.io.writers import write_instance
-from solver.validate import load_instance
 
 
 @pytest.fixture

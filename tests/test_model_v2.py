@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from solver import SolveOptions, Status, check, load_instance, solve
-from solver.changes import parametric_instance
-from solver.scenarios import Scenario
+from solver.analysis.whatif.changes import parametric_instance
+from solver.analysis.whatif.scenarios import Scenario
 
 EXACT = SolveOptions(mip_gap=0)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from solver import load_instance
-from solver.session import Session
+from solver.engine.session import Session
 
 
 @pytest.fixture(scope="module")

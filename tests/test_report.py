@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from solver import SolveOptions, load_instance
-from solver.progress import SolveProgress
-from solver.session import Session
+from solver.engine.session import Session
+from solver.present.progress import SolveProgress
 
 FORCEALLOC = [sys.executable, "-m", "solver"]
 
@@ -83,7 +83,7 @@ class _Tty(io.StringIO):
 
 
 def test_progress_shows_on_a_terminal_only_after_a_delay(monkeypatch, tmp_path):
-    import solver.progress as progress
+    import solver.present.progress as progress
 
     inst = load_instance("instances/assurance-force")
     quiet = _Tty()

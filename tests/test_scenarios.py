@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from solver.changes import check_scenarios
-from solver.cli import main
+from solver.analysis.whatif.changes import check_scenarios
+from solver.analysis.whatif.scenarios import Scenario, ScenarioError, name_issues, read_scenarios
+from solver.app.cli import main
 from solver.io import read_raw
-from solver.scenarios import Scenario, ScenarioError, name_issues, read_scenarios
 
 TYPOS = """\
 scenarios:

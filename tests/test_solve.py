@@ -9,7 +9,7 @@ from reference import Ref
 from spec import random_spec, write_spec
 
 from solver import SolveOptions, Status, load_instance, solve
-from solver.session import Session
+from solver.engine.session import Session
 
 
 def _without_times(doc: dict) -> dict:
@@ -60,8 +60,8 @@ def test_bundled_answer_is_sensible(bundled):
 def test_a_binding_burden_share_is_respected(bundled):
     """France at 15 % of the 548 required under NATO may give 82.2; free of its share the
     optimum has it give more (checked below), so the cap binds."""
-    from solver.changes import parametric_instance
-    from solver.scenarios import Scenario
+    from solver.analysis.whatif.changes import parametric_instance
+    from solver.analysis.whatif.scenarios import Scenario
 
     inst = load_instance(bundled)
     free = solve(inst)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from solver import InstanceError, check, load_instance
-from solver.cli import main
+from solver.app.cli import main
 from solver.io.writers import write_instance
 
 

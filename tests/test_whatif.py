@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from solver import SolveOptions, load_instance, solve
-from solver.changes import parametric_instance, scenario_instance
+from solver.analysis.whatif.changes import parametric_instance, scenario_instance
+from solver.analysis.whatif.scenarios import read_scenarios
+from solver.analysis.whatif.sweeps import generate
 from solver.io import read_raw
-from solver.scenarios import read_scenarios
-from solver.sweeps import generate
 
 EXACT = SolveOptions(mip_gap=0)
 

@@ -3,7 +3,7 @@
 Nothing is interpreted here: every cell stays a stripped string (blank = ""),
 column names are lower-cased, and each table gets a ``_row`` column with the
 row number a planner sees in the file (the header is row 1). The validator
-turns these into an :class:`~solver.instance.Instance`.
+turns these into an :class:`~solver.domain.instance.Instance`.
 
 What cannot be read is said plainly, once per file, with the row where it is
 known: a file that is not UTF-8 (and which line), an unclosed quote (the row
@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from solver.instance import InstanceError, Issue
+from solver.domain.instance import InstanceError, Issue
+from solver.io.schema import TABLES
 from solver.io.sheets import unneutral
-from solver.schema import TABLES
 
 ROW = "_row"
 MAX_FILE_BYTES = 256 * 2**20  # one instance file (CSV, YAML or workbook)

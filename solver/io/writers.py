@@ -18,11 +18,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from solver.compare import describe
-from solver.errors import BadInput
-from solver.instance import Instance
+from solver.domain.errors import BadInput
+from solver.domain.instance import Instance
+from solver.io.schema import TABLES, cell_text
 from solver.io.sheets import csv_frame, write_csv, write_workbook
-from solver.schema import TABLES, cell_text
 
 SOLUTION_FILES = ("solution.json", "allocation.csv", "roles.csv", "nations.csv", "solution.xlsx")
 
@@ -197,7 +196,7 @@ def alternatives_table(alts) -> pd.DataFrame:
             "bound": a.bound, "certified_by": a.certified_by,
             "nations_join": ";".join(ch.get("nations_join", [])),
             "nations_leave": ";".join(ch.get("nations_leave", [])),
-            "changes": describe(ch) if ch else "",
+            "changes": a.summary,
         })
     return pd.DataFrame(rows)
 

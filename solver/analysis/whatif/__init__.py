@@ -1,0 +1,1 @@
+"""What-if batches: scenario files, the one change applier, sweeps and the batch runner."""

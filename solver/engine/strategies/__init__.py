@@ -1,0 +1,1 @@
+"""Search strategies over the engine: each takes an engine, none is imported by it."""

@@ -1,0 +1,1 @@
+"""What a person reads: terminal tables, the explanation's output, the brief and its charts."""

@@ -1,0 +1,1 @@
+"""Results: a Solution recomputed from an allocation, what changed, what-if summaries."""
