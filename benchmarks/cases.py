@@ -9,6 +9,8 @@ deterministically from their seed) so every run measures the same files.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,9 @@ from solver.io.writers import write_tables
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CACHE = HERE / ".cache"
+# Generated instances are cached outside the tree (a plain `pytest` writes nothing into the
+# checkout); FORCEALLOC_BENCH_CACHE moves the cache.
+CACHE = Path(os.environ.get("FORCEALLOC_BENCH_CACHE", Path(tempfile.gettempdir()) / "forcealloc-bench-cache"))
 GAP = HERE / "data" / "gap"
 
 

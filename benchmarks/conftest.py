@@ -19,11 +19,16 @@ def pytest_addoption(parser):
     g.addoption("--full", action="store_true", help="also run the full cases (L, naive M, more seeds)")
     g.addoption("--xl", action="store_true", help="also run the 100,000-asset XL case")
     g.addoption("--update-baseline", action="store_true", help="write benchmarks/baseline.json from this run")
+    g.addoption("--ratios", action="store_true",
+                help="also measure and gate the wall-clock ratios (forcealloc bench; not the README test command)")
+    g.addoption("--record", action="store_true", help="write benchmarks/results/latest.json (forcealloc bench)")
 
 
 def pytest_collection_modifyitems(config, items):
-    tiers = {"quick"} | ({"full"} if config.getoption("--full") else set()) | ({"xl"} if config.getoption("--xl") else set())
-    skip = pytest.mark.skip(reason="tier not selected (--full / --xl)")
+    full = config.getoption("--full")
+    tiers = {"quick"} | ({"full", "ratio"} if full else set()) | ({"xl"} if config.getoption("--xl") else set())
+    tiers |= {"ratio"} if config.getoption("--ratios") else set()
+    skip = pytest.mark.skip(reason="tier not selected (--ratios / --full / --xl: forcealloc bench)")
     for item in items:
         tier = item.get_closest_marker("tier")
         if tier and tier.args[0] not in tiers:
@@ -31,7 +36,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "tier(name): quick (CI), full or xl")
+    config.addinivalue_line("markers", "tier(name): quick (every pytest: deterministic counters and optima), "
+                            "ratio (wall-clock ratios, forcealloc bench), full or xl")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -86,15 +92,16 @@ def ratio(name: str, value: float, what: str, floor: float | None = None, ceilin
 def pytest_sessionfinish(session, exitstatus):
     if not RESULTS:
         return
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    # The latest figure of every case: a partial run (`-k ...`) replaces only the cases it ran.
-    latest = out / "latest.json"
-    doc = json.loads(latest.read_text()) if latest.exists() else {"cases": {}, "ratios": {}}
-    stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-    doc["cases"].update({k: {**v, "measured": stamp} for k, v in RESULTS.items()})
-    doc["ratios"].update({k: {**v, "measured": stamp} for k, v in RATIOS.items()})
-    latest.write_text(json.dumps(doc, indent=2) + "\n")
+    if session.config.getoption("--record") or session.config.getoption("--update-baseline"):
+        out = HERE / "results"
+        out.mkdir(exist_ok=True)
+        # The latest figure of every case: a partial run (`-k ...`) replaces only the cases it ran.
+        latest = out / "latest.json"
+        doc = json.loads(latest.read_text()) if latest.exists() else {"cases": {}, "ratios": {}}
+        stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+        doc["cases"].update({k: {**v, "measured": stamp} for k, v in RESULTS.items()})
+        doc["ratios"].update({k: {**v, "measured": stamp} for k, v in RATIOS.items()})
+        latest.write_text(json.dumps(doc, indent=2) + "\n")
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     write = tr.write_line if tr else print
     if session.config.getoption("--update-baseline"):

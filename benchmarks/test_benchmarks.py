@@ -72,6 +72,7 @@ def _solve_time(inst, options: SolveOptions) -> float:
     return sum(s.timings.values()) + sol.solver["time_s"]
 
 
+@pytest.mark.tier("ratio")
 def test_ratio_aggregation(benchmark):
     """Aggregated units against one binary per asset, S instance, same run (median of 3)."""
     inst = load_instance(BY_NAME["S"].path())
@@ -220,7 +221,7 @@ def _persistent_vs_rebuild(path, n: int) -> dict:
             "speedup": (t2 - t1) / (t1 - t0)}
 
 
-@pytest.mark.tier("quick")
+@pytest.mark.tier("ratio")
 def test_batch_persistent_vs_rebuild(benchmark):
     """100 scenarios of the bundled instance: persistent updates against rebuilding from files."""
     benchmark.group = "batch"
@@ -255,7 +256,7 @@ def _throughput(path, scenarios, workers: int, out, options: SolveOptions | None
     return {"end_to_end": (len(scenarios) + 1) / dt, "steady": steady, "first_result_s": finished[0] - t0}
 
 
-@pytest.mark.tier("quick")
+@pytest.mark.tier("ratio")
 def test_batch_two_workers(benchmark, tmp_path):
     """Throughput with one and with two local workers on the same 60 S scenarios, in five
     rounds, each round one batch with one worker then one with two. Throughput is the steady
@@ -292,7 +293,7 @@ def test_batch_two_workers(benchmark, tmp_path):
           "median of three paired rounds of 40 scenarios (re-measured before failing)", floor=1.7, attempts=tries)
 
 
-@pytest.mark.parametrize("name", [pytest.param("bundled", marks=pytest.mark.tier("quick")),
+@pytest.mark.parametrize("name", [pytest.param("bundled", marks=pytest.mark.tier("ratio")),
                                   pytest.param("M", marks=pytest.mark.tier("full"))])
 def test_batch_twenty_scenarios(benchmark, name, tmp_path):
     """A 20-scenario what-if batch end to end (two workers): scenarios per second."""

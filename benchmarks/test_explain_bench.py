@@ -17,7 +17,7 @@ from solver.io.generate import GeneratorSpec, generate
 from solver.io.validate import load_instance
 
 
-@pytest.mark.tier("quick")
+@pytest.mark.tier("ratio")
 def test_explain_bundled(benchmark):
     """Every framework and every nation of the bundled instance (the issue's target: 60 s)."""
     inst = load_instance(BY_NAME["bundled"].path())
@@ -56,7 +56,7 @@ def _thousand() -> object:
     return cached("thousand-1", lambda: generate(GeneratorSpec(40, 1_000, 20, 1)))
 
 
-@pytest.mark.tier("quick")
+@pytest.mark.tier("ratio")
 def test_why_not_against_one_solve(benchmark):
     """On a 1,000-asset force list: one "why not" (a nation forced into a role it is not in,
     from the base allocation, on the persistent model) as a fraction of one base solve."""

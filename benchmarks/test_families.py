@@ -33,7 +33,7 @@ def _rounded(r: dict) -> dict:
                                               for k in ("ratio", "ratio_persistent", "same_optimum") if k in r}
 
 
-@pytest.mark.tier("quick")
+@pytest.mark.tier("ratio")
 def test_catalogue_quick(benchmark):
     """A small catalogue force list (20 nations, 300 units, 10 roles): the same optimum as the
     naive model, and reached sooner."""
