@@ -15,7 +15,7 @@ import importlib
 _EXPORTS = {
     "alternatives": "solver.app.api", "batch": "solver.app.api", "check": "solver.app.api", "convert": "solver.app.api",
     "generate": "solver.app.api", "import_gap": "solver.app.api", "solve": "solver.app.api",
-    "Instance": "solver.domain.instance", "InstanceError": "solver.domain.instance", "Issue": "solver.domain.instance",
+    "Instance": "solver.domain.instance", "InstanceError": "solver.domain.errors", "Issue": "solver.domain.errors",
     "load_instance": "solver.io",
     "Solution": "solver.results.solution", "Status": "solver.domain.status",
     "Session": "solver.engine.session", "SolveOptions": "solver.engine.session",

@@ -14,8 +14,9 @@ from highs_lp import dense_lp
 
 from solver import SolveOptions, solve, sweeps
 from solver.analysis.whatif.changes import apply_changes
-from solver.analysis.whatif.scenarios import Scenario, ScenarioError, read_scenarios
+from solver.analysis.whatif.scenarios import Scenario, read_scenarios
 from solver.app.cli import main
+from solver.domain.errors import ScenarioError
 from solver.io import load_instance, read_raw
 from solver.io.writers import write_tables
 

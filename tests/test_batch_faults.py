@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,22 +29,28 @@ def _slow_batch(tmp_path, n=16) -> tuple[Path, Path]:
     return inst, f
 
 
+def _after_finished(p: subprocess.Popen, n: int) -> list[str]:
+    """Read the batch's stderr (--no-progress: a line per finished scenario) until ``n``
+    scenarios have finished: an event, not a poll. Returns the lines read."""
+    lines, done = [], 0
+    for line in p.stderr:
+        lines.append(line)
+        done += line.startswith("finished ")
+        if done >= n:
+            break
+    return lines
+
+
 def _kill_one_worker_midway(args: list, out: Path, find_workers, after: int):
-    """Start `forcealloc ARGS`, kill one worker process once `after` results are on
-    disk, wait for the batch to end; returns (process, stderr)."""
+    """Start `forcealloc ARGS`, kill one worker process once `after` scenarios have
+    finished, wait for the batch to end; returns (process, stderr)."""
     p = subprocess.Popen([*FORCEALLOC, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    killed = None
-    deadline = time.time() + 180
-    while time.time() < deadline and killed is None:
-        done = len(list((out / "state").glob("*.json"))) if (out / "state").exists() else 0
-        workers = find_workers(p) if done >= after else []
-        if workers:
-            workers[0].kill()
-            killed = workers[0].pid
-        time.sleep(0.05)
+    head = _after_finished(p, after)
+    workers = find_workers(p)
+    assert workers, "no worker process to kill"
+    workers[0].kill()
     _, stderr = p.communicate(timeout=600)
-    assert killed is not None, "no worker process to kill"
-    return p, stderr
+    return p, "".join(head) + stderr
 
 
 def test_killing_a_worker_loses_no_scenario(tmp_path):
@@ -73,11 +78,7 @@ def test_interrupt_keeps_results_and_rerun_finishes_the_rest(tmp_path):
     out = tmp_path / "out"
     p = subprocess.Popen([*FORCEALLOC, "batch", inst, f, "--out", out, "--workers", "1", "--no-progress"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if (out / "state").exists() and len(list((out / "state").glob("*.json"))) >= 4:
-            break
-        time.sleep(0.05)
+    _after_finished(p, 4)
     assert p.poll() is None, "the batch ended before it could be interrupted"
     p.send_signal(signal.SIGINT)
     stdout, stderr = p.communicate(timeout=120)
@@ -104,7 +105,6 @@ def _start_cluster(workers: int = 2) -> tuple[str, list[subprocess.Popen]]:
     bindir = Path(sys.executable).parent
     procs = [subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    time.sleep(1.0)
     for _ in range(workers):
         procs.append(subprocess.Popen([str(bindir / "dask"), "worker", addr, "--nthreads", "1", "--no-dashboard"],
                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -190,11 +190,10 @@ def test_scheduler_lost_midway_keeps_finished_and_rerun_finishes(tmp_path):
     try:
         p = subprocess.Popen([*FORCEALLOC, "batch", str(inst), str(f), "--out", str(out), "--no-progress",
                               "--scheduler", addr], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 180
-        while time.time() < deadline and len(list(out.glob("state/*.json"))) < 2:
-            time.sleep(0.05)
+        head = _after_finished(p, 2)
         procs[0].kill()  # the scheduler
         _, stderr = p.communicate(timeout=300)
+        stderr = "".join(head) + stderr
     finally:
         _stop(procs)
     assert p.returncode == 6, stderr

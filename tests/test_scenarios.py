@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from solver.analysis.whatif.changes import check_scenarios
-from solver.analysis.whatif.scenarios import Scenario, ScenarioError, name_issues, read_scenarios
+from solver.analysis.whatif.scenarios import Scenario, name_issues, read_scenarios
 from solver.app.cli import main
+from solver.domain.errors import ScenarioError
 from solver.io import read_raw
 
 TYPOS = """\

@@ -24,16 +24,10 @@ from solver.analysis.explain import explain as explain_instance
 from solver.analysis.whatif import sweeps
 from solver.analysis.whatif.batch import BatchResult, run_batch
 from solver.analysis.whatif.changes import check_scenarios
-from solver.analysis.whatif.scenarios import (
-    MAX_SCENARIOS,
-    ScenarioError,
-    base_digest,
-    name_issues,
-    read_scenarios,
-)
+from solver.analysis.whatif.scenarios import MAX_SCENARIOS, base_digest, name_issues, read_scenarios
 from solver.domain.commitments import COMMITMENT_KINDS, LIFT_WEIGHTS
-from solver.domain.errors import OptionError
-from solver.domain.instance import Instance, Issue
+from solver.domain.errors import Issue, OptionError, OutputError, ScenarioError
+from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.session import Session, SolveOptions
 from solver.io import load_instance, read_raw
@@ -42,7 +36,6 @@ from solver.io.generate import SIZES, GeneratorSpec
 from solver.io.generate import generate as generate_tables
 from solver.io.validate import validate
 from solver.io.writers import (
-    OutputError,
     check_destination,
     write_alternatives,
     write_instance,

@@ -7,6 +7,8 @@ the same errors a shell script sees as exit codes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from solver.domain.status import Status
 
 EXIT_OK = 0
@@ -69,3 +71,71 @@ class SchedulerError(ForceAllocError):
     scenario: the unfinished ones are not recorded, so the same command runs them later."""
 
     exit_code = EXIT_SCHEDULER
+
+
+# --------------------------------------------------------------------------- problems in the input
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in an instance, located as precisely as the input allows."""
+
+    source: str  # "assets.csv", "sheet assets", "instance.yaml", "scenario 'x'"
+    message: str  # what was expected
+    row: int | None = None  # row in the file (the header is row 1)
+    column: str | None = None
+    value: object = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            label = "key" if self.source.endswith(("yaml", "settings")) else "column"
+            where += f", {label} {self.column}"
+        message = " ".join(str(self.message).split())  # one line, whatever a library's message held
+        return f"{where}: {_got(self.value)}{message}"
+
+
+def _got(value, limit: int = 80) -> str:
+    """The offending value, shortened: a megabyte of a bad cell helps nobody."""
+    if value is None:
+        return ""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 12] + f"... ({len(str(value)):,} characters)"
+    return f"got {text}; "
+
+
+class InstanceError(BadInput):
+    """Raised with every error found in an instance; ``issues`` lists them (exit 2)."""
+
+    what = "the instance"
+
+
+class ScenarioError(BadInput):
+    """Scenarios that cannot run; ``issues`` lists every problem (exit 2)."""
+
+    what = "the scenarios"
+
+
+class GapFormatError(BadInput):
+    """A GAP file that does not hold the problems it announces (exit 2)."""
+
+    what = "the GAP file"
+
+    def __init__(self, message: str):
+        super().__init__([message])
+
+
+class OutputError(BadInput):
+    """A destination that cannot take the results (exit 2, nothing written)."""
+
+    what = "the output path"
+
+
+class ChangeError(ValueError):
+    """Inside the change applier only (caught there and reported as a ScenarioError's issue): one change that does not fit the instance; ``value`` is what the user wrote."""
+
+    def __init__(self, message: str, value=None):
+        super().__init__(message)
+        self.value = value

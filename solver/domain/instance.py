@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from solver.domain.errors import BadInput
+from solver.domain.errors import Issue
 
 # The objective's terms (MODEL.md "Objective"): shortfall is always weighted 1; the others
 # take their weight from instance.yaml (these defaults) or a scenario.
@@ -22,42 +22,7 @@ WEIGHTED_TERMS = ("cost", "approval_risk", "enabler_dependence")
 DEFAULT_WEIGHTS = {"cost": 1.0, "approval_risk": 0.0, "enabler_dependence": 0.0}
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in an instance, located as precisely as the input allows."""
 
-    source: str  # "assets.csv", "sheet assets", "instance.yaml", "scenario 'x'"
-    message: str  # what was expected
-    row: int | None = None  # row in the file (the header is row 1)
-    column: str | None = None
-    value: object = None
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = self.source
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            label = "key" if self.source.endswith(("yaml", "settings")) else "column"
-            where += f", {label} {self.column}"
-        message = " ".join(str(self.message).split())  # one line, whatever a library's message held
-        return f"{where}: {_got(self.value)}{message}"
-
-
-def _got(value, limit: int = 80) -> str:
-    """The offending value, shortened: a megabyte of a bad cell helps nobody."""
-    if value is None:
-        return ""
-    text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 12] + f"... ({len(str(value)):,} characters)"
-    return f"got {text}; "
-
-
-class InstanceError(BadInput):
-    """Raised with every error found in an instance; ``issues`` lists them (exit 2)."""
-
-    what = "the instance"
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solver.domain.errors import BadInput
-
-
-class GapFormatError(BadInput):
-    """A GAP file that does not hold the problems it announces (exit 2)."""
-
-    what = "the GAP file"
-
-    def __init__(self, message: str):
-        super().__init__([message])
+from solver.domain.errors import GapFormatError
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from solver.domain.instance import InstanceError, Issue
+from solver.domain.errors import InstanceError, Issue
 from solver.io.schema import TABLES
 from solver.io.sheets import unneutral
 

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from solver.domain.instance import Instance, InstanceError, Issue, Settings
+from solver.domain.errors import InstanceError, Issue
+from solver.domain.instance import Instance, Settings
 from solver.io.readers import ROW, RawInstance, read_raw
 from solver.io.schema import (
     DEFAULT_WEIGHTS,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from solver.domain.errors import BadInput
+from solver.domain.errors import OutputError
 from solver.domain.instance import Instance
 from solver.io.schema import TABLES, cell_text
 from solver.io.sheets import csv_frame, write_csv, write_workbook
@@ -229,10 +229,7 @@ def write_skipped(skipped: list[dict], out_dir: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------- destinations
-class OutputError(BadInput):
-    """A destination that cannot take the results (exit 2, nothing written)."""
 
-    what = "the output path"
 
 
 def check_destination(path: str | Path, kind: str = "folder", option: str = "--out", force: bool = True,

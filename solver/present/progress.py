@@ -56,7 +56,9 @@ class BatchProgress:
     for ``run_batch(progress=...)``, used as a context manager around the run."""
 
     def __init__(self, console, show: bool = True):
-        self.console = console
+        """Without ``show`` (--no-progress), one plain line per finished scenario instead
+        of a bar: what a log or a script reading stderr wants."""
+        self.console, self.show = console, show
         self.counts = {"done": 0, "failed": 0, "total": 0}
         self.bar = Progress(TextColumn("[bold]batch"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                             TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -82,5 +84,8 @@ class BatchProgress:
             return
         c["done"] += 1
         c["failed"] += info.get("status") == "error"
+        if not self.show:
+            self.console.print(f"finished {info.get('scenario')}: {info.get('status')} ({c['done']}/{c['total']})",
+                               markup=False, highlight=False)
         self.bar.update(self.task, advance=1,
                         status=f"done {c['done']} failed {c['failed']} remaining {c['total'] - c['done']}")

@@ -33,14 +33,16 @@ import pandas as pd
 
 from solver.analysis.diagnose import diagnose
 from solver.analysis.whatif.changes import check_scenarios, parametric_instance, scenario_instance
-from solver.analysis.whatif.scenarios import Scenario, ScenarioError, folder_name, name_issues
+from solver.analysis.whatif.scenarios import Scenario, folder_name, name_issues
 from solver.domain.errors import (
     EXIT_INTERRUPTED,
     EXIT_SCENARIO_FAILED,
     EXIT_SCHEDULER,
+    InstanceError,
+    ScenarioError,
     SchedulerError,
 )
-from solver.domain.instance import Instance, InstanceError
+from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.session import Forcing, Session, SolveOptions
 from solver.io.readers import RawInstance

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from solver.analysis.whatif.scenarios import Scenario
-from solver.domain.instance import Instance, InstanceError, Issue, Settings
+from solver.domain.errors import ChangeError, InstanceError, Issue
+from solver.domain.instance import Instance, Settings
 from solver.io.readers import ROW, RawInstance
 from solver.io.schema import TABLES, cell_text
 from solver.io.validate import parse_cells, parse_settings, validate
@@ -34,12 +35,7 @@ SOLVER_CHECKS = {"time_limit": ("a number of seconds > 0", lambda v: v > 0),
                  "seed": ("a whole number >= 0", lambda v: v >= 0 and float(v).is_integer())}
 
 
-class ChangeError(ValueError):
-    """One change that does not fit the instance; ``value`` is what the user wrote."""
 
-    def __init__(self, message: str, value=None):
-        super().__init__(message)
-        self.value = value
 
 
 # --------------------------------------------------------------------------- rows

@@ -34,8 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from solver.domain.errors import BadInput
-from solver.domain.instance import InstanceError, Issue
+from solver.domain.errors import InstanceError, Issue, ScenarioError
 from solver.io.readers import ROW, NoAliasLoader, RawInstance, load_yaml, read_text
 from solver.io.schema import OBJECTIVE_KEYS, PARAMETRIC, TABLES
 
@@ -82,10 +81,7 @@ class Scenario:
         return hashlib.sha256(doc.encode()).hexdigest()[:20]
 
 
-class ScenarioError(BadInput):
-    """Scenarios that cannot run; ``issues`` lists every problem (exit 2)."""
 
-    what = "the scenarios"
 
 
 # --------------------------------------------------------------------------- names
