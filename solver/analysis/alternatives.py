@@ -174,8 +174,9 @@ def _within_gap(obj: float, bound: float, gap: float) -> bool:
 # --------------------------------------------------------------------------- k-best
 def k_best(instance: Instance, k: int, level: str = "nation-role", within: float | None = None,
            options: SolveOptions | None = None, session: Session | None = None,
-           progress: Callable[[dict], None] | None = None) -> Alternatives:
-    """The k best allocations that differ at ``level`` (see the module docstring)."""
+           progress: Callable[[dict], None] | None = None, first: Solution | None = None) -> Alternatives:
+    """The k best allocations that differ at ``level`` (see the module docstring). With a
+    ``session`` already solved, ``first`` is its answer and is not searched again."""
     if level == "framework":
         return per_framework(instance, options, progress)
     if level not in LEVELS:
@@ -199,8 +200,9 @@ def k_best(instance: Instance, k: int, level: str = "nation-role", within: float
     ordered = _order_interchangeable(s, instance) if level == "asset" else []
     try:
         with pool:
-            first = s.solve()  # weighted objective (or lexicographic), with the greedy start
-            runs += 1
+            if first is None:
+                first = s.solve()  # weighted objective (or lexicographic), with the greedy start
+                runs += 1
             if not first.status.has_solution:
                 return Alternatives(level, [], mip_gap=gap, note=str(first.status))
             bound = first.bound if first.bound is not None else first.objective

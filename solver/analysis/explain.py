@@ -25,7 +25,7 @@ from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.core import NOTHING_TO_FORCE, Forcing
 from solver.engine.greedy import greedy_start
-from solver.engine.session import Session, SolveOptions
+from solver.engine.session import Run, Session, SolveOptions
 from solver.io.readers import ROW, RawInstance
 from solver.io.writers import cells, instance_tables
 from solver.results.compare import brief, changes, describe
@@ -52,11 +52,16 @@ class Explainer:
     """The base session with its optimum, and the relaxable one built when first needed."""
 
     def __init__(self, inst: Instance, options: SolveOptions | None = None, eo: ExplainOptions | None = None,
-                 progress=None):
+                 progress=None, solved: tuple[Session, Run] | None = None):
+        """``solved``: a session already solved (and its run), as the brief passes on, so
+        the explanation starts from the very answer the planner was given."""
         self.inst, self.eo = inst, eo or ExplainOptions()
         self.options = options or SolveOptions()
-        self.base = Session(inst, self.options, progress=progress)
-        self.run = self.base.optimise()  # the answer solve gives, in the instance's objective mode
+        if solved is not None:
+            self.base, self.run = solved
+        else:
+            self.base = Session(inst, self.options, progress=progress)
+            self.run = self.base.optimise()  # the answer solve gives, in the instance's objective mode
         self.optimum = self.base.solution(self.run)
         self._relaxer: Relaxer | None = None
 
@@ -235,13 +240,14 @@ def parse_why_not(inst: Instance, item: str) -> Forcing:
 
 
 def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOptions | None = None,
-            why_not: list[str] | tuple[str, ...] = (), progress=None, matrix: dict | None = None) -> Explanation:
+            why_not: list[str] | tuple[str, ...] = (), progress=None, matrix: dict | None = None,
+            solved: tuple[Session, Run] | None = None) -> Explanation:
     """Per framework, per nation and per "why not" question (the module docstring); with
     ``matrix`` (regret_matrix's keyword arguments) every (nation, role) pair too."""
     eo = eo or ExplainOptions()
     forcings = [(item, parse_why_not(inst, item)) for item in why_not]
     t0 = time.perf_counter()
-    ex = Explainer(inst, options, eo, progress)
+    ex = Explainer(inst, options, eo, progress, solved)
     out = Explanation(inst.name, ex.optimum, mip_gap=ex.options.mip_gap, options=eo)
     t1 = time.perf_counter()
     if eo.frameworks:

@@ -84,13 +84,12 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
         _written(lambda: session.write_model(write_model), write_model)
-    sol = session.solve()
-    if sol.status == Status.INFEASIBLE:
-        sol.diagnosis, sol.infeasibility = diagnose(session)
+    run = session.optimise()
+    sol = _solution(session, run)
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
     if report is not None:
-        _brief(_instance(instance), instance, sol, session.options, report, None, 5, progress)
+        _brief(instance, instance, session, run, sol, session.options, report, None, 5, progress)
     return sol
 
 
@@ -151,13 +150,26 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
-    return _brief(inst, instance, solve(inst, options, progress), options, out, batch, k, progress)
+    session = Session(inst, options, progress=progress)
+    run = session.optimise()
+    return _brief(inst, instance, session, run, _solution(session, run), options, out, batch, k, progress)
 
 
-def _brief(inst: Instance, source, sol: Solution, options: SolveOptions, out, batch: dict | None, k: int,
-           progress: Progress | None) -> Path:
-    ex = explain_instance(inst, options, ExplainOptions(), (), progress)
-    alts = alt.k_best(inst, k, "nation-role", None, options) if sol.status.has_solution else None
+def _solution(session: Session, run) -> Solution:
+    """The run as a Solution; an infeasible one says why (diagnose)."""
+    sol = session.solution(run)
+    if sol.status == Status.INFEASIBLE:
+        sol.diagnosis, sol.infeasibility = diagnose(session)
+    return sol
+
+
+def _brief(inst: Instance, source, session: Session, run, sol: Solution, options: SolveOptions, out,
+           batch: dict | None, k: int, progress: Progress | None) -> Path:
+    """The brief from one solved session: the explanation and the alternatives start from
+    its answer instead of solving the instance again."""
+    ex = explain_instance(inst, options, ExplainOptions(), (), progress, solved=(session, run))
+    alts = alt.k_best(inst, k, "nation-role", None, options, session=session, first=sol) \
+        if sol.status.has_solution else None
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
     out = Path(out)
