@@ -118,3 +118,14 @@ def test_adapter_reads_pyomo_private_maps_of_a_supported_version():
     assert lp["a"][0, h.col(m.y)] == 1.0
     run = h.run(time_limit=10, mip_gap=0)
     assert run.status == "optimal" and run.objective == pytest.approx(-4.0)
+
+
+def test_every_kind_of_commitment_is_declared_once_and_gated():
+    """The registry is the one declaration: every kind has its gate row in the relaxable
+    model, its lifting, and (for the kinds sweeps price) its scenario edit and name."""
+    from models.relaxable import GATES
+    from solver.analysis.whatif.sweeps import PRICED
+    from solver.domain.commitments import COMMITMENT_KINDS, KINDS
+
+    assert set(GATES) == set(KINDS) == set(COMMITMENT_KINDS)
+    assert all(KINDS[k].edit is not None and KINDS[k].scenario is not None for k in PRICED)

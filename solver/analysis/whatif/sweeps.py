@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
 from models.eligibility import eligible_pairs
 from solver.analysis.whatif.scenarios import MAX_SCENARIOS, Scenario
+from solver.domain import commitments as registry
 from solver.domain.instance import Instance
 
 SWEEPS = ("withdrawal", "veto", "consent", "requirement")
@@ -82,8 +82,7 @@ def sweep_requirement(spec: str, max_scenarios: int = MAX_SCENARIOS) -> Sweep:
 
 
 # --------------------------------------------------------------------------- commitments
-def _set(table: str, key, column: str, value) -> dict:
-    return {"set": {"table": table, "key": key, "column": column, "value": value}}
+PRICED = ("veto", "refusal", "caveat", "link", "budget", "burden_share")  # kinds with a scenario edit
 
 
 def _could_serve(inst: Instance, pairs: pd.DataFrame, nation: str, framework: str) -> bool:
@@ -98,89 +97,70 @@ def _could_serve(inst: Instance, pairs: pd.DataFrame, nation: str, framework: st
 
 
 def commitments(inst: Instance, pairs: pd.DataFrame, uncaveated: pd.DataFrame) -> Sweep:
-    """One scenario per political commitment whose lifting can change the answer.
+    """One scenario per political commitment whose lifting can change the answer; the
+    commitments, their sentences and the changes that lift them come from the registry
+    (``solver.domain.commitments.KINDS``), the reasons a lift cannot matter from here.
 
     ``pairs`` are the eligible (asset, role) pairs of the instance, ``uncaveated``
     those of the same instance without its caveats (models.eligibility)."""
     out, skipped = [], []
-
-    def skip(key: str, text: str, reason: str) -> None:
-        skipped.append({"commitment": key, "description": text, "reason": reason})
-
     nat = lambda n: _name(inst, "nations", n)  # noqa: E731
     fw = lambda f: _name(inst, "frameworks", f)  # noqa: E731
     with_assets = set(inst.assets["nation"])
-    consent = inst.consent
-    # vetoes: one at a time where it alone closes the framework; each group's together
-    for f in inst.frameworks.index:
-        group = set(inst.group_members(inst.frameworks.at[f, "approval_group"]))
-        vetoes = sorted(n for n in consent.loc[(consent["framework"] == f) & (consent["approval"] == "veto"), "nation"])
-        for n in vetoes:
-            text = f"{nat(n)}'s veto of the {fw(f)}"
-            if n not in group:
-                skip(f"veto:{n}:{f}", text, f"{nat(n)} is not in the {f} approval group: its veto does not count")
-            elif len([v for v in vetoes if v in group]) > 1:
-                skip(f"veto:{n}:{f}", text, "other vetoes remain: priced together with them")
-            else:
-                out.append(Scenario(f"veto:{n}:{f}", [_set("consent", [n, f], "approval", "abstain")], description=text))
-        counted = [n for n in vetoes if n in group]
-        if len(counted) > 1:
-            out.append(Scenario(f"vetoes:{f}", [_set("consent", [n, f], "approval", "abstain") for n in counted],
-                                description=f"all vetoes of the {fw(f)} ({', '.join(counted)})"))
-    vetoed = {f for f in inst.frameworks.index
-              if set(consent.loc[(consent["framework"] == f) & (consent["approval"] == "veto"), "nation"])
-              & set(inst.group_members(inst.frameworks.at[f, "approval_group"]))}
-    # refusals to contribute under a framework
-    for n, f in consent.loc[~consent["contributes"], ["nation", "framework"]].itertuples(index=False):
-        text = f"{nat(n)} refuses to serve under the {fw(f)}"
-        if n not in with_assets:
-            skip(f"refusal:{n}:{f}", text, f"{nat(n)} offers no asset")
-        elif not _could_serve(inst, pairs, n, f):
-            skip(f"refusal:{n}:{f}", text, f"none of {nat(n)}'s assets could serve under the {fw(f)} anyway")
-        elif f in vetoed:
-            skip(f"refusal:{n}:{f}", text, f"the {fw(f)} is vetoed")
-        else:
-            out.append(Scenario(f"refusal:{n}:{f}", [_set("consent", [n, f], "contributes", True)], description=text))
-    # caveats
-    for n, r in inst.caveats[["nation", "role"]].itertuples(index=False):
-        text = f"{nat(n)}'s caveat on {_name(inst, 'roles', r)}"
-        if not ((uncaveated["nation"] == n) & (uncaveated["role"] == r)).any():
-            skip(f"caveat:{n}:{r}", text, f"no asset of {nat(n)} could fill {r} anyway")
-        else:
-            out.append(Scenario(f"caveat:{n}:{r}", [{"remove": {"table": "caveats", "key": [n, r]}}], description=text))
-    # links: the conditions on which a nation joins
-    for n, kind, t in inst.links[["nation", "kind", "target"]].itertuples(index=False):
-        what = _name(inst, "roles", t) + " covered" if kind == "requires_role" else nat(t) + " taking part"
-        text = f"{nat(n)} joins only with {what}"
-        if n not in with_assets:
-            skip(f"link:{n}:{t}", text, f"{nat(n)} offers no asset")
-        else:
-            out.append(Scenario(f"link:{n}:{t}", [{"remove": {"table": "links", "key": [n, kind, t]}}],
-                                description=text))
-    # budgets and burden shares
+    found = registry.commitments(inst, PRICED)
+    vetoes: dict[str, list] = {}
+    for c in found:
+        if c.kind == "veto":
+            vetoes.setdefault(c.key["framework"], []).append(c)
     cost = inst.assets.groupby("nation")["cost"].sum()
     best = pairs.groupby("asset")["contribution"].max()
     strength = inst.assets.assign(best=best.reindex(inst.assets.index).fillna(0.0)).groupby("nation")["best"].sum()
     required = [sum(q for q, fs in zip(inst.roles["requirement"], inst.roles["frameworks"], strict=True) if f in fs)
                 for f in inst.frameworks.index]
     least = min(required) if required else 0.0
-    for n, row in inst.nations.iterrows():
-        if not np.isnan(row["budget"]):
-            text = f"{nat(n)}'s budget ({row['budget']:g})"
-            if n not in with_assets:
-                skip(f"budget:{n}", text, f"{nat(n)} offers no asset")
-            elif cost.get(n, 0.0) <= row["budget"]:
-                skip(f"budget:{n}", text, "it covers all of the nation's assets")
-            else:
-                out.append(Scenario(f"budget:{n}", [_set("nations", n, "budget", "")], description=text))
-        if row["max_share"] < 1:
-            text = f"{nat(n)}'s burden share ({100 * row['max_share']:g} %)"
-            if n not in with_assets:
-                skip(f"share:{n}", text, f"{nat(n)} offers no asset")
-            elif strength.get(n, 0.0) <= row["max_share"] * least:
-                skip(f"share:{n}", text, "all its assets together stay within it")
-            else:
-                out.append(Scenario(f"share:{n}", [_set("nations", n, "max_share", 1)], description=text))
+
+    def why_not_priced(c: registry.Commitment) -> str | None:
+        """Why lifting ``c`` alone cannot change the answer, or None when it can."""
+        k = c.key
+        n = k.get("nation")
+        if c.kind == "veto":
+            return "other vetoes remain: priced together with them" if len(vetoes[k["framework"]]) > 1 else None
+        if c.kind in ("refusal", "link", "budget", "burden_share") and n not in with_assets:
+            return f"{nat(n)} offers no asset"
+        if c.kind == "refusal":
+            f = k["framework"]
+            if not _could_serve(inst, pairs, n, f):
+                return f"none of {nat(n)}'s assets could serve under the {fw(f)} anyway"
+            if f in vetoes:
+                return f"the {fw(f)} is vetoed"
+        if c.kind == "caveat" and not ((uncaveated["nation"] == n) & (uncaveated["role"] == k["role"])).any():
+            return f"no asset of {nat(n)} could fill {k['role']} anyway"
+        if c.kind == "budget" and cost.get(n, 0.0) <= inst.nations.at[n, "budget"]:
+            return "it covers all of the nation's assets"
+        if c.kind == "burden_share" and strength.get(n, 0.0) <= inst.nations.at[n, "max_share"] * least:
+            return "all its assets together stay within it"
+        return None
+
+    for c in found:
+        kind = registry.KINDS[c.kind]
+        reason = why_not_priced(c)
+        if reason is not None:
+            skipped.append({"commitment": kind.scenario(c.key), "description": c.text, "reason": reason})
+        else:
+            out.append(Scenario(kind.scenario(c.key), kind.edit(c.key), description=c.text))
+    # a vetoed framework's vetoes lifted together (one of several alone cannot reopen it)
+    for f, group in vetoes.items():
+        group = sorted(group, key=lambda c: c.key["nation"])
+        if len(group) > 1:
+            edit = registry.KINDS["veto"].edit
+            out.append(Scenario(f"vetoes:{f}", [e for c in group for e in edit(c.key)],
+                                description=f"all vetoes of the {fw(f)} ({', '.join(c.key['nation'] for c in group)})"))
+    # vetoes by nations outside the approval group do not count: said so, not priced
+    consent = inst.consent
+    for n, f in consent.loc[consent["approval"] == "veto", ["nation", "framework"]].itertuples(index=False):
+        if n not in inst.group_members(inst.frameworks.at[f, "approval_group"]):
+            skipped.append({"commitment": f"veto:{n}:{f}", "description": f"{nat(n)} vetoes the {fw(f)}",
+                            "reason": f"{nat(n)} is not in the {f} approval group: its veto does not count"})
     return Sweep(out, skipped)
 
 
