@@ -12,7 +12,8 @@ from batch_support import _cli, _summary
 from click.testing import CliRunner
 from highs_lp import dense_lp
 
-from solver import SolveOptions, solve, sweeps
+from solver import SolveOptions, solve
+from solver.analysis.whatif import sweeps
 from solver.analysis.whatif.changes import apply_changes
 from solver.analysis.whatif.scenarios import Scenario, read_scenarios
 from solver.app.cli import main
