@@ -9,7 +9,9 @@ deterministically from their seed) so every run measures the same files.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +52,13 @@ class Case:
             file, k, sense = args
             problems = read_gap(GAP / file)
             tables, settings = gap_tables(problems[int(k) - 1], sense, f"{Path(file).name}-{k}")
-        write_tables(tables, settings, dest)
+        # written aside and renamed: a parallel test run may make the same case at once
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=CACHE))
+        write_tables(tables, settings, tmp / "case")
+        with contextlib.suppress(OSError):  # another worker made it first
+            os.replace(tmp / "case", dest)
+        shutil.rmtree(tmp, ignore_errors=True)
         return dest
 
     @property

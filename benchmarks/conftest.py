@@ -12,6 +12,7 @@ from benchmarks.cases import HERE
 
 RESULTS: dict[str, dict] = {}
 RATIOS: dict[str, dict] = {}
+_OPTIONS: dict[str, bool] = {}  # the run's --update-baseline, set at configure time
 
 
 def pytest_addoption(parser):
@@ -36,6 +37,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    _OPTIONS["update"] = bool(config.getoption("--update-baseline", default=False))
     config.addinivalue_line("markers", "tier(name): quick (every pytest: deterministic counters and optima), "
                             "ratio (wall-clock ratios, forcealloc bench), full or xl")
 
@@ -56,8 +58,21 @@ def _warm_up(request):
             write_solution(Session(load_instance(HERE.parent / "instances" / "assurance-force")).solve(), tmp)
 
 
+def _gate(cases: dict[str, dict], ratios: dict[str, dict]) -> None:
+    """Fail the calling test when its figures break the baseline's margins or a ratio its
+    limit: the gate is the test's own assertion, so it holds in any worker of a parallel run."""
+    if _OPTIONS.get("update"):
+        return
+    base = baseline.load()
+    if base is None:
+        return
+    _, failures = baseline.compare({k: v for k, v in cases.items() if k in base["cases"]}, ratios, base)
+    assert not failures, "; ".join(failures)
+
+
 def record(name: str, metrics: dict) -> None:
     RESULTS[name] = metrics
+    _gate({name: metrics}, {})
 
 
 def remeasured(measure, value_of, floor: float | None = None, ceiling: float | None = None, attempts: int = 3):
@@ -87,6 +102,7 @@ def ratio(name: str, value: float, what: str, floor: float | None = None, ceilin
     if ceiling is not None:
         r["ceiling"] = ceiling
     RATIOS[name] = r
+    _gate({}, {name: r})
 
 
 def pytest_sessionfinish(session, exitstatus):

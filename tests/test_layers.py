@@ -20,7 +20,8 @@ SOLVER_LIBRARIES = ("highspy", "pyomo.contrib.solver")
 
 @pytest.fixture(scope="module")
 def graph():
-    return grimp.build_graph("solver", "models", include_external_packages=True, exclude_type_checking_imports=True)
+    return grimp.build_graph("solver", "models", include_external_packages=True, exclude_type_checking_imports=True,
+                             cache_dir=None)  # nothing written into the checkout
 
 
 def test_import_linter_contracts_are_kept():

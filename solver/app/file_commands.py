@@ -113,7 +113,7 @@ def bench(full, xl, update_baseline) -> None:
         err.print("[red]error[/red]: forcealloc bench runs from a source checkout (benchmarks/ not found)")
         finish(EXIT_BAD_INPUT)
     args = [sys.executable, "-m", "pytest", str(root / "benchmarks"), "-q", "-p", "no:cacheprovider",
-            f"--rootdir={root}", "--ratios", "--record", *["--full"] * full, *["--xl"] * xl, *["--update-baseline"] * update_baseline]
+            f"--rootdir={root}", "-n", "0", "--ratios", "--record", *["--full"] * full, *["--xl"] * xl, *["--update-baseline"] * update_baseline]
     finish(subprocess.run(args, cwd=root).returncode)
 
 
