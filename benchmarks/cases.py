@@ -53,8 +53,8 @@ class Case:
             problems = read_gap(GAP / file)
             tables, settings = gap_tables(problems[int(k) - 1], sense, f"{Path(file).name}-{k}")
         # written aside and renamed: a parallel test run may make the same case at once
-        CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=CACHE))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
         write_tables(tables, settings, tmp / "case")
         with contextlib.suppress(OSError):  # another worker made it first
             os.replace(tmp / "case", dest)
