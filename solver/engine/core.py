@@ -63,6 +63,7 @@ class Run(RunResult):
     framework: str | None = None
     by_framework: bool = False
     stages: list[dict] | None = None
+    options: SolveOptions | None = field(default=None, repr=False)  # what it ran with (recorded in results)
 
 
 Progress = Callable[[dict], None]
@@ -144,7 +145,7 @@ class Engine:
         log = (o.log or sys.stderr) if o.verbose else None
         with self.highs.on_progress(progress if progress is not None else self.progress):
             result = self.highs.run(o.time_limit, o.mip_gap, o.threads, o.seed, log, start, relaxation)
-        run = Run(**vars(result))
+        run = Run(**vars(result), options=o)
         if run.columns is not None:
             self._read_allocation(run)
         return run
@@ -312,7 +313,7 @@ class Engine:
         return sol
 
     def solver_info(self, run: Run, by_framework: bool = False) -> dict:
-        o = self.options
+        o = run.options or self.options
         return {
             "name": "highs", "version": highs_version(), "time_s": round(run.time_s, 4), "threads": o.threads,
             "seed": o.seed, "mip_gap_tolerance": o.mip_gap, "time_limit": o.time_limit, "nodes": run.nodes,

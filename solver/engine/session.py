@@ -42,6 +42,11 @@ class Session(Engine):
         whose first stage is another objective) and ``overrides`` of the options, all
         for this search only. ``start``, a known allocation (columns), replaces the greedy one."""
         o = replace(self.options, **(overrides or {}))
+        run = self._optimise(o, forcing, floor, start)
+        run.options = o
+        return run
+
+    def _optimise(self, o: SolveOptions, forcing: Forcing | None, floor: float | None, start) -> Run:
         lex = self.stages()
         with self.scratch(), self._forcing(forcing or Forcing()) as possible:
             if not possible:

@@ -42,7 +42,6 @@ from solver.domain.errors import (
     ScenarioError,
     SchedulerError,
 )
-from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.session import Forcing, Session, SolveOptions
 from solver.io.readers import RawInstance
@@ -86,27 +85,32 @@ class BatchResult:
 
 
 # --------------------------------------------------------------------------- worker side
-_STATE: dict[str, tuple] = {}  # per process: base digest -> (raw, base instance, session)
+class WorkerState:
+    """One worker process's base model, built once per base instance and kept between jobs
+    (the local loop holds one; a Dask worker keeps one as an attribute, see ``_dask_job``)."""
+
+    def __init__(self) -> None:
+        self.digest: str | None = None
+        self.base: tuple | None = None  # (raw, base instance, session)
+
+    def of(self, raw: RawInstance, base_digest: str, options: SolveOptions) -> tuple:
+        if self.digest != base_digest:
+            inst = validate(raw.copy())
+            self.digest, self.base = base_digest, (raw, inst, Session(inst, options))
+        return self.base
 
 
-def _base_state(raw: RawInstance, base_digest: str, options: SolveOptions):
-    """The worker's base model, built once per process and base instance."""
-    if base_digest not in _STATE:
-        inst = validate(raw.copy())
-        _STATE.clear()
-        _STATE[base_digest] = (raw, inst, Session(inst, options))
-    return _STATE[base_digest]
-
-
-def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, options: SolveOptions) -> tuple[dict, Solution | None]:
-    """Solve the base or one scenario; never raises for the scenario's own faults."""
+def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, options: SolveOptions,
+              state: WorkerState) -> tuple[dict, Solution | None]:
+    """Solve the base or one scenario on the worker's persistent base model when the
+    scenario only changes parameters; never raises for the scenario's own faults."""
     t0 = time.perf_counter()
     name = "base" if scenario is None else scenario.name
     row = {"scenario": name, "description": scenario.description if scenario else "the instance as given",
            "path": ""}
     try:
-        raw, base, session = _base_state(raw, base_digest, options)
-        opts = replace(options, **(scenario.solver if scenario else {}))
+        raw, base, session = state.of(raw, base_digest, options)
+        overrides = scenario.solver if scenario else {}
         if scenario is None:
             inst = base
             path = "persistent" if session.retarget(base) else "rebuild"
@@ -117,13 +121,9 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
             inst, path = scenario_instance(raw, scenario), "rebuild"
         force = scenario.force if scenario else {}
         if path == "persistent":  # the session stays on this scenario: the next one retargets it
-            session.options = opts
-            try:
-                sol = _solve_and_explain(session, inst, opts, force)
-            finally:
-                session.options = options
+            sol = _solve_and_explain(session, force, overrides)
         else:
-            sol = _solve_and_explain(Session(inst, opts), inst, opts, force)
+            sol = _solve_and_explain(Session(inst, replace(options, **overrides)), force, {})
         row.update(_row(sol, base.settings.weights), path=path)
         if sol.status == Status.ERROR:
             row["error"] = sol.solver.get("message") or "solver error"
@@ -137,10 +137,11 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
     return row, None
 
 
-def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions, force: dict) -> Solution:
-    """Solve (held to ``force``: a framework chosen, a nation in a role, as a why-not asks);
-    an infeasible answer is explained, unless it was forced."""
-    sol = session.solve(forcing=Forcing(**force))
+def _solve_and_explain(session: Session, force: dict, overrides: dict) -> Solution:
+    """Solve (held to ``force``: a framework chosen, a nation in a role, as a why-not asks;
+    with the scenario's solver ``overrides``); an infeasible answer is explained, unless
+    it was forced."""
+    sol = session.solve(forcing=Forcing(**force), overrides=overrides)
     if sol.status == Status.INFEASIBLE and not force:
         sol.diagnosis, sol.infeasibility = diagnose(session)
     return sol
@@ -172,19 +173,32 @@ def _worker_loop(conn, raw: RawInstance, base_digest: str, options: SolveOptions
     workers wait; the parent only records the state file and the summary.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _base_state(raw, base_digest, options)
+    state = WorkerState()
+    state.of(raw, base_digest, options)
     conn.send(("ready", os.getpid()))
     while True:
         kind, scenario = conn.recv()
         if kind == "stop":
             return
-        row, sol = solve_job(raw, base_digest, scenario, options)
+        row, sol = solve_job(raw, base_digest, scenario, options, state)
         if sol is not None:
             try:
                 write_solution(sol, out_dir / "scenarios" / folder_name(row["scenario"]))
             except Exception as exc:  # a full disk (or a writer fault) fails this scenario, not the batch
                 row.update(status="error", error=f"writing results: {type(exc).__name__}: {exc}")
         conn.send(("done", (row, None)))
+
+
+def _dask_job(raw: RawInstance, base_digest: str, scenario: Scenario | None,
+              options: SolveOptions) -> tuple[dict, Solution | None]:
+    """``solve_job`` on a Dask worker, with the worker's own base model kept on the worker."""
+    from distributed import get_worker  # noqa: PLC0415 (optional dependency, loaded on the worker)
+
+    worker = get_worker()
+    state = getattr(worker, "forcealloc_state", None)
+    if state is None:
+        state = worker.forcealloc_state = WorkerState()
+    return solve_job(raw, base_digest, scenario, options, state)
 
 
 # --------------------------------------------------------------------------- parent side
@@ -267,7 +281,7 @@ def _run_dask(address: str, jobs: list[Job], raw: RawInstance, digest: str, opti
         except (TimeoutError, OSError):
             raise SchedulerError(f"the Dask scheduler at {address} has no workers (waited {wait_s:g} s)") from None
         raw_f = client.scatter(raw, broadcast=True, hash=False)
-        futures = {client.submit(solve_job, raw_f, digest, j.scenario, options, pure=False,
+        futures = {client.submit(_dask_job, raw_f, digest, j.scenario, options, pure=False,
                                  key=f"forcealloc-{j.digest}-{time.time_ns()}"): j for j in jobs}
         for fut in as_completed(futures):
             job = futures[fut]
