@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from solver.errors import BadInput, ForceAllocError, OptionError
+from solver.input_rules import lexicographic_problems
 from solver.report import print_issues
 from solver.schema import TERMS
 from solver.session import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
@@ -55,9 +56,9 @@ def _terms(ctx, param, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     terms = tuple(t.strip() for t in value.split(",") if t.strip())
-    for t in terms:
-        if t not in TERMS:
-            raise click.BadParameter(f"'{t}' is not one of {', '.join(TERMS)}", param_hint="--lexicographic")
+    problems = lexicographic_problems(terms)
+    if problems:
+        raise click.BadParameter("; ".join(f"'{t}': {m}" for t, m in problems), param_hint="--lexicographic")
     return terms
 
 

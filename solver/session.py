@@ -25,7 +25,9 @@ from models.eligibility import ModelData, model_data
 from models.objective import model_weights, objective_expression
 from solver.adapter import HighsModel, RunResult, highs_version
 from solver.decompose import solve_by_framework
+from solver.errors import OptionError
 from solver.greedy import greedy_start
+from solver.input_rules import lexicographic_problems
 from solver.instance import Instance
 from solver.lexicographic import solve_stages
 from solver.retarget import retarget
@@ -53,6 +55,13 @@ class SolveOptions:
     lex_tolerance: float | None = None
     by_framework: bool = True  # solve each open framework apart, pruned by bounds (solver.decompose)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
+
+    def __post_init__(self) -> None:
+        """An unknown or repeated lexicographic term is bad input (exit 2), not a silent stage."""
+        if self.lexicographic:
+            problems = lexicographic_problems(self.lexicographic)
+            if problems:
+                raise OptionError("lexicographic", "; ".join(f"'{t}': {m}" for t, m in problems))
 
 
 Run = RunResult  # one run and the allocation it found: x counts per option and the framework
