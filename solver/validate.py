@@ -261,7 +261,12 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     s, src = raw.settings, raw.settings_source
     for k in s:
         if k not in SETTINGS_KEYS:
-            out.warn(src, f"a known setting ({', '.join(SETTINGS_KEYS)}); this one is ignored", column=k)
+            near = close_column(str(k), SETTINGS_KEYS)
+            if near is not None:
+                out.error(src, f"a known setting: did you mean '{near}'? (a misspelt key would be ignored)",
+                          column=k, value=k)
+            else:
+                out.warn(src, f"a known setting ({', '.join(SETTINGS_KEYS)}); this one is ignored", column=k)
     obj = s.get("objective") or {}
     if not isinstance(obj, dict):
         out.error(src, "a mapping of objective weights", column="objective", value=obj)
@@ -269,7 +274,9 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     weights = dict(DEFAULT_WEIGHTS)
     for k in obj:
         if k not in OBJECTIVE_KEYS:
-            out.error(src, f"an objective key ({', '.join(OBJECTIVE_KEYS)})", column=f"objective.{k}", value=k)
+            near = close_column(str(k), OBJECTIVE_KEYS)
+            hint = f": did you mean '{near}'?" if near else ""
+            out.error(src, f"an objective key ({', '.join(OBJECTIVE_KEYS)}){hint}", column=f"objective.{k}", value=k)
     for k in DEFAULT_WEIGHTS:
         weights[k] = _number(obj, k, src, out, DEFAULT_WEIGHTS[k], prefix="objective.")
     lex = obj.get("lexicographic") or []
@@ -286,7 +293,10 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
                   column="units", value=units)
         units = {}
     for k, v in list(units.items()):
-        if k not in UNIT_KEYS:
+        if k not in UNIT_KEYS and close_column(str(k), UNIT_KEYS):
+            out.error(src, f"a unit of {' or '.join(UNIT_KEYS)}: did you mean '{close_column(str(k), UNIT_KEYS)}'?",
+                      column=f"units.{k}", value=k)
+        elif k not in UNIT_KEYS:
             out.warn(src, f"a unit of {' or '.join(UNIT_KEYS)}; this one is ignored", column=f"units.{k}", value=k)
         elif not isinstance(v, (str, int, float)) or isinstance(v, bool):
             out.error(src, "a unit as text, e.g. EUR million per year", column=f"units.{k}", value=v)
