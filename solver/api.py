@@ -43,7 +43,13 @@ from solver.io.writers import (
     write_tables,
 )
 from solver.relaxer import ExplainOptions
-from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
+from solver.scenarios import (
+    MAX_SCENARIOS,
+    ScenarioError,
+    base_digest,
+    name_issues,
+    read_scenarios_all,
+)
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
 from solver.status import Status
@@ -219,10 +225,7 @@ def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: 
     base = validate(raw.copy())
     found, issues = [], []
     if scenario_file is not None:
-        try:
-            found, _ = read_scenarios(scenario_file)
-        except ScenarioError as exc:
-            issues += exc.issues
+        found, _, issues = read_scenarios_all(scenario_file)  # form problems, and the rest checked below
     if "requirement" in sweep:
         try:
             sweeps.factors(factor, max_scenarios)
