@@ -24,6 +24,15 @@ from solver.greedy import greedy_start
 from solver.instance import Instance
 from solver.io.readers import ROW, RawInstance
 from solver.io.writers import cells, instance_tables
+from solver.reasons import (
+    LiftChecker,
+    Priced,
+    already,
+    answer_lines,
+    nation_reasons,
+    reason_line,
+    repairs,
+)
 from solver.relaxer import ExplainOptions, Forcing, Relaxer
 from solver.scenarios import Scenario, base_digest
 from solver.session import Session, SolveOptions
@@ -60,12 +69,32 @@ class Explainer:
         self.run = self.base.run(start=start)
         self.optimum = self.base.solution(self.run)
         self._relaxer: Relaxer | None = None
+        self._checker: LiftChecker | None = None
 
     @property
     def relaxer(self) -> Relaxer:
         if self._relaxer is None:
             self._relaxer = Relaxer(self.inst, self.options)
         return self._relaxer
+
+    @property
+    def checker(self) -> LiftChecker:
+        """Re-solves with single commitments lifted (solver.reasons), built when first needed."""
+        if self._checker is None:
+            opt = self.optimum
+            self._checker = LiftChecker(self.relaxer, opt.objective, opt.terms["cost"], self.options.mip_gap)
+        return self._checker
+
+    def why_not(self, item: str, forcing: Forcing) -> dict:
+        """One "why not": already so, possible at a price, or impossible with its repairs
+        (one of, or all of), each priced by a re-solve with it lifted."""
+        a = self.answer(forcing)
+        row = {"question": item, "nation": forcing.nation, "role": forcing.role, "framework": forcing.framework,
+               **a, "already": already(self.inst, self.optimum, forcing), "repair_mode": None, "repairs": []}
+        if a["delta"] is None and not a.get("hard_limit") and self.optimum.status.has_solution:
+            row["repair_mode"], row["repairs"] = repairs(self.checker, forcing, a["conflicts"], self.eo.weights)
+        row["answer"] = answer_lines(row, self.inst)
+        return row
 
     # ------------------------------------------------------------------ forced answers
     def _start(self, forcing: Forcing):
@@ -115,6 +144,7 @@ class Explainer:
             out["objective"] = sol.objective
             if opt.status.has_solution:
                 out["delta"] = round(sol.objective - opt.objective, 9) + 0.0
+                out["delta_money"] = round(sol.terms["cost"] - opt.terms["cost"], 9) + 0.0  # asset + setup costs
                 out["changes"] = changes(opt, sol)
                 out["summary"] = describe(out["changes"])
                 out["brief"] = brief(out["changes"])
@@ -165,14 +195,23 @@ class Explainer:
                 row.update(status="in", roles=roles_of[n], reasons=[], forced_in=None)
             else:
                 reasons = out_reasons(inst, self.base, opt, n)
-                forced = self.answer(Forcing(nation=n)) if (inst.assets["nation"] == n).any() else \
+                has_assets = (inst.assets["nation"] == n).any()
+                forced = self.answer(Forcing(nation=n)) if has_assets else \
                     {"status": "infeasible", "objective": None, "delta": None, "conflicts": [],
                      "hard_limit": f"{inst.nations.at[n, 'name']} offers no assets"}
-                if forced["delta"] is not None and not reasons:
+                binding = []
+                if has_assets and opt.status.has_solution:
+                    as_is = Priced(forced["objective"], opt.terms["cost"] + forced["delta_money"]) \
+                        if forced["delta"] is not None else Priced(None, None)
+                    binding = nation_reasons(inst, self.checker, n, opt.framework, as_is)
+                units = inst.settings.units.get("cost", "")
+                if binding:  # checked by lifting: these replace the reasons read from the data
+                    reasons = [reason_line(r, units) for r in binding]
+                elif forced["delta"] is not None and not reasons:
                     reasons.append("more expensive than the nations chosen")
-                row.update(status="out", roles=[], reasons=reasons,
-                           forced_in={k: forced.get(k) for k in ("status", "objective", "delta", "conflicts",
-                                                                 "hard_limit", "summary")})
+                row.update(status="out", roles=[], reasons=reasons, binding=binding,
+                           forced_in={k: forced.get(k) for k in ("status", "objective", "delta", "delta_money",
+                                                                 "conflicts", "hard_limit", "summary")})
             rows.append(row)
         return rows
 
@@ -264,9 +303,7 @@ def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOpti
         out.nations = ex.nations()
     t3 = time.perf_counter()
     for item, forcing in forcings:
-        a = ex.answer(forcing)
-        out.why_not.append({"question": item, "nation": forcing.nation, "role": forcing.role,
-                            "framework": forcing.framework, **a})
+        out.why_not.append(ex.why_not(item, forcing))
     t4 = time.perf_counter()
     if matrix is not None:
         out.regret, _ = regret_matrix(ex, **matrix)
