@@ -123,19 +123,22 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
 def explain(instance: Instance | str | Path, options: SolveOptions | None = None, why_not: tuple[str, ...] = (),
             matrix: bool = False, order: tuple[str, ...] | None = None, weights: dict[str, float] | None = None,
             workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
-            progress: Progress | None = None, matrix_progress: Callable | None = None) -> Explanation:
+            progress: Progress | None = None, matrix_progress: Callable | None = None,
+            answers_only: bool = False) -> Explanation:
     """Why this framework and these nations, per framework (best objective, or minimal
     conflicts and the cheapest repair), per nation (in with its roles, or out and why, with
     the proven cost of forcing it in) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
     ``matrix`` adds every (nation, role) pair on the batch runner. ``out`` gets
-    explanation.json, the CSV tables and explanation.xlsx."""
+    explanation.json, the CSV tables and explanation.xlsx. ``answers_only`` skips the
+    per-framework and per-nation parts (``--why-not`` on its own)."""
     if out is not None:
         check_destination(out)
     if order is not None and set(order) != set(KINDS):
         raise OptionError("--order", f"every kind once: {', '.join(KINDS)}")
     if weights is not None and not set(weights) <= set(KINDS):
         raise OptionError("--weights", f"kinds among {', '.join(KINDS)}")
-    eo = ExplainOptions(order=tuple(order or KINDS), weights={**DEFAULT_WEIGHTS, **(weights or {})})
+    eo = ExplainOptions(order=tuple(order or KINDS), weights={**DEFAULT_WEIGHTS, **(weights or {})},
+                        nations=not answers_only, frameworks=not answers_only)
     inst = _instance(instance)
     grid = None
     if matrix:

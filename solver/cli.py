@@ -30,7 +30,7 @@ from solver.cli_options import (
     solve_options,
 )
 from solver.errors import status_exit_code
-from solver.explain_out import print_explanation, to_dict
+from solver.explain_out import print_explanation, print_why_not, to_dict
 from solver.io.writers import json_text
 from solver.progress import BatchProgress, SolveProgress
 from solver.report import print_alternatives, print_batch, print_issues, print_solution
@@ -224,12 +224,15 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     inst = _check(instance)
     progress = _progress(kw, "explaining")
     try:
+        only = bool(why_not) and not (matrix or out_dir or as_json)  # --why-not alone: just its answers
         ex = api.explain(inst, make_options(**kw), why_not, matrix, _kinds(order), _weights(weights), workers,
-                         scheduler, out_dir, progress)
+                         scheduler, out_dir, progress, answers_only=only)
     finally:
         progress.done()
     if as_json:
         click.echo(json_text(to_dict(ex)), nl=False)
+    elif only:
+        print_why_not(ex, out)
     else:
         print_explanation(ex, out)
         if out_dir:

@@ -88,7 +88,13 @@ class Explainer:
     def why_not(self, item: str, forcing: Forcing) -> dict:
         """One "why not": already so, possible at a price, or impossible with its repairs
         (one of, or all of), each priced by a re-solve with it lifted."""
-        a = self.answer(forcing)
+        f = forcing.framework
+        if f is not None and self.base.data.vetoes[f]:  # no plan to look for: y[f] is fixed at 0
+            found, _ = self.relaxer.conflicts(forcing, self.eo.order, self.eo.max_conflicts)
+            a = {"status": "vetoed", "objective": None, "delta": None, "changes": {}, "hard_limit": None,
+                 "conflicts": [[c.to_dict() for c in x] for x in found], "vetoed_by": self.base.data.vetoes[f]}
+        else:
+            a = self.answer(forcing)
         row = {"question": item, "nation": forcing.nation, "role": forcing.role, "framework": forcing.framework,
                **a, "already": already(self.inst, self.optimum, forcing), "repair_mode": None, "repairs": []}
         if a["delta"] is None and not a.get("hard_limit") and self.optimum.status.has_solution:

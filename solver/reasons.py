@@ -40,6 +40,7 @@ class Priced:
 
     objective: float | None
     money: float | None
+    framework: str | None = None
 
     @property
     def feasible(self) -> bool:
@@ -73,7 +74,7 @@ class LiftChecker:
         if not run.status.has_solution:
             out = Priced(None, None)
         else:
-            out = Priced(float(run.objective), float(s.solution(run).terms["cost"]))
+            out = Priced(float(run.objective), float(s.solution(run).terms["cost"]), run.framework)
         if forcing is None:
             self._unforced[lifted] = out
         return out
@@ -184,7 +185,7 @@ def repairs(checker: LiftChecker, forcing: Forcing, conflicts: list[list[dict]],
             continue
         p = checker.priced(frozenset({i}), forcing)
         if p.feasible:
-            singles.append({"lift": [by_id[i].to_dict()], **checker.price(p)})
+            singles.append({"lift": [by_id[i].to_dict()], "framework": p.framework, **checker.price(p)})
     if singles:
         singles.sort(key=lambda d: d["delta"])
         return "one_of", singles[:most]
@@ -193,7 +194,8 @@ def repairs(checker: LiftChecker, forcing: Forcing, conflicts: list[list[dict]],
         return None, []
     lifted = frozenset(c.id for c in rep["lift"])
     p = checker.priced(lifted, forcing)
-    return "all_of", [{"lift": [c.to_dict() for c in rep["lift"]], "weight": rep["weight"], **checker.price(p)}]
+    return "all_of", [{"lift": [c.to_dict() for c in rep["lift"]], "weight": rep["weight"], "framework": p.framework,
+                       **checker.price(p)}]
 
 
 def _cid(c: dict) -> str:
@@ -236,15 +238,20 @@ def answer_lines(w: dict, inst: Instance) -> list[str]:
         best = reps[0]
         lines = [f"{q}: impossible as the commitments stand. Lifting any one of these would do; cheapest first:"]
         for rep in reps:
-            lines.append(f"  - {rep['lift'][0]['text']}: {price_words(rep, units)}")
+            lines.append(f"  - {rep['lift'][0]['text']}: then{_under(rep, w)} {price_words(rep, units)}")
         if best.get("delta") is None:
             lines.append("  (no price: the repaired plan was not found)")
         return lines
     rep = reps[0]
     lines = [f"{q}: impossible as the commitments stand. All of these must go (lifting one alone is not enough):"]
     lines += [f"  - {c['text']}" for c in rep["lift"]]
-    lines.append(f"  then: {price_words(rep, units)}")
+    lines.append(f"  then{_under(rep, w)} {price_words(rep, units)}")
     return lines
+
+
+def _under(rep: dict, w: dict) -> str:
+    """' under nato,' when a nation's repair brings it in under a framework."""
+    return f" under {rep['framework']}," if rep.get("framework") and not w.get("framework") else ""
 
 
 def reasons_table(nations: list[dict]) -> pd.DataFrame:
