@@ -38,6 +38,7 @@ from solver.scenarios import Scenario, base_digest
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
 from solver.status import Status
+from solver.suggest import did_you_mean
 
 
 @dataclass
@@ -285,9 +286,12 @@ def parse_why_not(inst: Instance, item: str) -> Forcing:
     if not role and head in inst.frameworks.index:
         return Forcing(framework=head)
     if head not in inst.nations.index:
-        raise OptionError("--why-not", f"a framework, a nation or NATION:ROLE of the instance (not {item!r})")
+        known = {**inst.nations["name"].astype(str).to_dict(), **inst.frameworks["name"].astype(str).to_dict()}
+        raise OptionError("--why-not", f"a framework, a nation or NATION:ROLE of the instance (not {item!r})"
+                                       + did_you_mean(head, known))
     if role and role not in inst.roles.index:
-        raise OptionError("--why-not", f"a role of the instance after the nation (not {role!r})")
+        raise OptionError("--why-not", f"a role of the instance after the nation (not {role!r})"
+                                       + did_you_mean(role, inst.roles["name"].astype(str).to_dict()))
     return Forcing(nation=head, role=role or None)
 
 
