@@ -196,30 +196,34 @@ def read_scenarios_all(path: str | Path) -> tuple[list[Scenario], str | None, li
             if not found:
                 good.append(ch)
         raw[name] = {**item, "changes": good}
+    broken = set()  # scenarios that extend one this file lacks
     for name, item in raw.items():
         ext = item.get("extends")
         if ext is not None and ext not in raw:
+            broken.add(name)
             issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends a scenario of this file (no '{ext}')"))
     scenarios = []
-    if not any("extends" in i.message for i in issues):
-        for name, item in raw.items():
-            chain, seen = [], set()
-            cur = item
-            while cur is not None:
-                if cur["name"] in seen:
-                    issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends without a cycle"))
-                    break
-                seen.add(cur["name"])
-                chain.append(cur)
-                cur = raw.get(cur.get("extends")) if cur.get("extends") else None
-            changes = [c for sc in reversed(chain) for c in (sc.get("changes") or [])]
-            lines = [c.get("__line__") if isinstance(c, dict) else None for c in changes]
-            solver = {}
-            for c in changes:
-                if "solver" in c:
-                    solver.update(_strip(c["solver"]))
-            scenarios.append(Scenario(name, [_strip(c) for c in changes], item["__line__"],
-                                      str(item.get("description") or ""), solver, lines, src))
+    # every scenario whose chain is whole is built, so its changes are checked too
+    for name, item in raw.items():
+        chain, seen = [], set()
+        cur = item
+        while cur is not None:
+            if cur["name"] in seen:
+                issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends without a cycle"))
+                break
+            seen.add(cur["name"])
+            chain.append(cur)
+            cur = raw.get(cur.get("extends")) if cur.get("extends") else None
+        if broken & seen or cur is not None:  # a missing link or a cycle: reported above
+            continue
+        changes = [c for sc in reversed(chain) for c in (sc.get("changes") or [])]
+        lines = [c.get("__line__") if isinstance(c, dict) else None for c in changes]
+        solver = {}
+        for c in changes:
+            if "solver" in c:
+                solver.update(_strip(c["solver"]))
+        scenarios.append(Scenario(name, [_strip(c) for c in changes], item["__line__"],
+                                  str(item.get("description") or ""), solver, lines, src))
     issues += name_issues(scenarios)
     base = doc.get("base")
     return scenarios, (str((path.parent / base).resolve()) if base else None), issues

@@ -20,6 +20,7 @@ from solver.cli import main
 from solver.errors import BadInput, OptionError
 from solver.instance import InstanceError
 from solver.io.writers import write_instance
+from solver.scenarios import read_scenarios_all
 from solver.suggest import close_column, edit_distance, suggest_key
 from solver.validate import load_instance
 
@@ -281,3 +282,12 @@ def test_api_batch_raises_every_scenario_problem(bundled, tmp_path):
         batch(bundled, f, out=tmp_path / "out")
     assert len(exc.value.issues) == 5
     assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_extends_does_not_hide_other_scenarios_problems(tmp_path):
+    f = tmp_path / "sc.yaml"
+    f.write_text("scenarios:\n  - name: a\n    extends: nowhere\n    changes: []\n"
+                 "  - name: b\n    changes:\n      - withdraw: SPA\n")
+    scenarios, _, issues = read_scenarios_all(f)
+    assert [s.name for s in scenarios] == ["b"]  # a is reported, b still checked
+    assert len(issues) == 1 and "nowhere" in str(issues[0])
