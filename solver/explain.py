@@ -211,9 +211,8 @@ class Explainer:
                     as_is = Priced(forced["objective"], opt.terms["cost"] + forced["delta_money"]) \
                         if forced["delta"] is not None else Priced(None, None)
                     binding = nation_reasons(inst, self.checker, n, opt.framework, as_is)
-                units = inst.settings.units.get("cost", "")
                 if binding:  # checked by lifting: these replace the reasons read from the data
-                    reasons = [reason_line(r, units) for r in binding]
+                    reasons = [reason_line(r) for r in binding]
                 elif forced["delta"] is not None and not reasons:
                     reasons.append("more expensive than the nations chosen")
                 row.update(status="out", roles=[], reasons=reasons, binding=binding,

@@ -132,6 +132,11 @@ def print_explanation(ex, console: Console) -> None:
         cost = _signed(forced["delta"]) if forced.get("delta") is not None else forced.get("status", "-")
         t.add_row(_t(n["nation"]), _t("; ".join(n["reasons"]) or "-"), _t(cost))
     console.print(t)
+    if any(n.get("binding") for n in out):
+        units = ex.optimum.units.get("cost") if ex.optimum.units else None
+        console.print(_t("Reasons checked by lifting each alone and re-solving with the nation forced in; "
+                         "objective: difference against the optimum; money: asset and setup costs"
+                         + (f" in {units}" if units else "") + "."))
     print_why_not(ex, console)
     if ex.regret is not None:
         console.print(Text("Regret matrix (regret.csv): the proven cost of forcing each nation into each role",

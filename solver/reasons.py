@@ -153,14 +153,21 @@ def _reason_text(inst: Instance, c: Commitment, nation: str) -> str:
         role = inst.roles.loc[k["role"]]
         late = inst.assets[(inst.assets["nation"] == nation) & (inst.assets["ready_day"] > role["needed_by"])]
         first = late.sort_values("ready_day").iloc[0]
-        return (f"{role['name']} is needed by day {role['needed_by']:g}; {inst.nations.at[nation, 'name']}'s "
+        return (f"{role['name']} needed by day {role['needed_by']:g}; {inst.nations.at[nation, 'name']}'s "
                 f"{first['capability']} ({first.name}) is ready on day {first['ready_day']:g}")
     return c.text
 
 
 def reason_line(r: dict, units: str = "") -> str:
-    """One reason in planner words with its price: objective difference, money apart."""
-    return f"{r['text']} ({price_words(r, units)}: {r['then']})"
+    """One reason in planner words with its price (objective difference against the
+    optimum, money apart; ``units`` names the money's units when given)."""
+    money = "" if r.get("delta_money") is None else f", money {r['delta_money']:+,.2f}{' ' + units if units else ''}"
+    price = f"objective {r['delta']:+,.2f}{money}"
+    if r["kind"] == "cost":
+        return f"{r['text']} (forced in: {price})"
+    if r["joins"]:
+        return f"{r['text']} (lifted, {r['then']}: {price})"
+    return f"{r['text']} (lifted, it could join at {price})"
 
 
 def price_words(r: dict, units: str = "") -> str:

@@ -94,7 +94,8 @@ def test_hand_made_reasons_are_the_binding_ones(hand_ex):
         for g, e in zip(got, expected, strict=True):
             assert g[1:3] == pytest.approx(e[1:3], abs=1e-6) and g[3] == e[3], (n, got)
     assert "ready on day 40" in out["B"]["reasons"][0] and "needed by day 30" in out["B"]["reasons"][0]
-    assert "objective -5.00 vs the optimum" in out["B"]["reasons"][0] and "Bravo joins" in out["B"]["reasons"][0]
+    assert "objective -5.00, money -5.00" in out["B"]["reasons"][0] and "Bravo joins" in out["B"]["reasons"][0]
+    assert "could join at objective +1.00" in out["H"]["reasons"][0]
 
 
 @pytest.mark.quick

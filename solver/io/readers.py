@@ -163,8 +163,6 @@ def _frame(header: list, rows: list[list], lines: list[int], source: str, issues
                                         f"{_letter(i)}", row=1, column=h))
             bad = True
         seen.setdefault(low, i)
-    if bad:
-        return None
     # a row that cannot be read is reported and left out; the other rows are still
     # checked (the caller marks the table so no reference into it is checked)
     width = len(head)
@@ -191,6 +189,8 @@ def _frame(header: list, rows: list[list], lines: list[int], source: str, issues
         if row_ok:
             data.append(cells)
             rownums.append(line)
+    if bad:  # the header itself is wrong: the rows were checked, the table is not read
+        return None
     keep = [i for i, h in enumerate(head) if h]
     df = pd.DataFrame([[row[i] for i in keep] for row in data], columns=[head[i].lower() for i in keep],
                       dtype=object)
