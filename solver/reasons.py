@@ -98,25 +98,41 @@ def _r(v: float) -> float:
 
 
 # --------------------------------------------------------------------------- nations
-def nation_candidates(inst: Instance, found: list[Commitment], nation: str, framework: str | None) -> list[Commitment]:
-    """The commitments that could keep this nation out of a plan under ``framework``:
-    its own (refusal of that framework, caveats, links, budget, burden share), its assets'
-    availability, and the readiness deadline of every role one of its assets is too late for."""
+def nation_candidates(inst: Instance, found: list[Commitment], nation: str,
+                      framework: str | None) -> list[list[Commitment]]:
+    """The commitments that could keep this nation out of a plan under ``framework``, each
+    a group lifted together: its refusal of that framework, each caveat on a role one of
+    its assets could fill, its links, budget and burden share, the readiness deadline of
+    every role one of its assets could fill but is too late for, and its assets'
+    availability (one group: lifted for all of them at once)."""
     assets = inst.assets[inst.assets["nation"] == nation]
-    late_roles = set()
-    for r, needed in inst.roles["needed_by"].items():
-        if not math.isnan(needed) and (assets["ready_day"] > needed).any():
-            late_roles.add(r)
-    out = []
+    caps = inst.capabilities
+    suit = inst.suitability
+
+    def fills(a_index, role: str) -> bool:
+        sub = assets.loc[a_index]
+        return bool(((caps["role"] == role) & caps["capability"].isin(set(sub["capability"]))).any()
+                    or ((suit["role"] == role) & suit["asset"].isin(set(sub.index))).any())
+
+    out: list[list[Commitment]] = []
+    availability: list[Commitment] = []
     for c in found:
         k = c.key
-        if c.kind in NATION_KINDS and k.get("nation") == nation:
-            if c.kind == "refusal" and framework is not None and k["framework"] != framework:
-                continue
-            out.append(c)
-        elif (c.kind == "availability" and k["asset"] in assets.index) or \
-                (c.kind == "readiness" and k["role"] in late_roles):
-            out.append(c)
+        own = k.get("nation") == nation and (
+            (c.kind == "refusal" and (framework is None or k["framework"] == framework))
+            or (c.kind == "caveat" and fills(assets.index, k["role"]))
+            or c.kind in ("link", "budget", "burden_share"))
+        if own:
+            out.append([c])
+        elif c.kind == "readiness":
+            needed = inst.roles.at[k["role"], "needed_by"]
+            late = assets.index[assets["ready_day"] > needed]
+            if len(late) and fills(late, k["role"]):
+                out.append([c])
+        elif c.kind == "availability" and k["asset"] in assets.index:
+            availability.append(c)
+    if availability:
+        out.append(availability)
     return out
 
 
@@ -130,24 +146,26 @@ def nation_reasons(inst: Instance, checker: LiftChecker, nation: str, framework:
     forcing = Forcing(nation=nation)
     worst = forced.objective if forced.feasible else math.inf
     out = []
-    for c in nation_candidates(inst, checker.relaxer.found, nation, framework):
-        lifted = frozenset({c.id})
+    for group in nation_candidates(inst, checker.relaxer.found, nation, framework):
+        lifted = frozenset(c.id for c in group)
         p = checker.priced(lifted, forcing)
         if not p.feasible or p.objective >= worst - checker.tol:
             continue  # lifting it alone changes nothing for this nation: not a reason
         joins = checker.joins(lifted, p)
-        out.append({"kind": c.kind, "commitment": c.to_dict(), "text": _reason_text(inst, c, nation),
-                    **checker.price(p), "joins": joins,
+        c = group[0]
+        out.append({"kind": c.kind, "commitment": c.to_dict(), "lifted": [x.to_dict() for x in group],
+                    "text": _reason_text(inst, group, nation), **checker.price(p), "joins": joins,
                     "then": f"{name} joins" if joins else f"{name} could join at that price"})
     if forced.feasible:
-        out.append({"kind": "cost", "commitment": None, "text": "more expensive than the nations chosen",
+        out.append({"kind": "cost", "commitment": None, "lifted": [], "text": "more expensive than the nations chosen",
                     **checker.price(forced), "joins": False, "then": f"{name} could join at that price"})
     out.sort(key=lambda d: (d["delta"], d["kind"] == "cost"))
     return out
 
 
-def _reason_text(inst: Instance, c: Commitment, nation: str) -> str:
-    """The commitment as a reason for this nation, with the fact behind it."""
+def _reason_text(inst: Instance, group: list[Commitment], nation: str) -> str:
+    """The commitment(s) as a reason for this nation, with the fact behind it."""
+    c = group[0]
     k = c.key
     if c.kind == "readiness":
         role = inst.roles.loc[k["role"]]
@@ -155,6 +173,8 @@ def _reason_text(inst: Instance, c: Commitment, nation: str) -> str:
         first = late.sort_values("ready_day").iloc[0]
         return (f"{role['name']} needed by day {role['needed_by']:g}; {inst.nations.at[nation, 'name']}'s "
                 f"{first['capability']} ({first.name}) is ready on day {first['ready_day']:g}")
+    if c.kind == "availability" and len(group) > 1:
+        return f"{len(group)} of {inst.nations.at[nation, 'name']}'s assets are available only under some frameworks"
     return c.text
 
 

@@ -47,14 +47,17 @@ def _cid(c: dict) -> str:
 #   E1 cost 3,  E refuses F                  -> out for its refusal: lifted, E joins at 3 (-7)
 #   H1 cost 11, ready day 40 (late)          -> readiness binds (infeasible -> +1) but the
 #                                               lifted optimum takes B1 (5): H does not join
+#   J1 cost 2,  available under G only       -> out for its availability: lifted, J joins (-8)
 HAND = {
-    "nations.csv": "nation,name,nato\nA,Alpha,yes\nB,Bravo,yes\nC,Charlie,no\nD,Delta,no\nE,Echo,no\nH,Hotel,no\n",
+    "nations.csv": "nation,name,nato\nA,Alpha,yes\nB,Bravo,yes\nC,Charlie,no\nD,Delta,no\nE,Echo,no\nH,Hotel,no\n"
+                   "J,Juliett,no\n",
     "frameworks.csv": "framework,name,approval_group,setup_cost\nF,Framework F,none,0\nG,Framework G,nato,100\n",
     "consent.csv": "nation,framework,approval,approval_probability,contributes\nA,G,veto,,\nB,G,veto,,\n"
                    "E,F,approve,,no\n",
     "roles.csv": "role,name,requirement,needed_by\nR1,Role one,10,30\n",
-    "assets.csv": "asset,nation,capability,strength,cost,ready_day\nA1,A,inf,10,10,0\nB1,B,inf,10,5,40\n"
-                  "C1,C,inf,10,6,0\nD1,D,inf,10,12,0\nE1,E,inf,10,3,0\nH1,H,inf,10,11,40\n",
+    "assets.csv": "asset,nation,capability,strength,cost,ready_day,available_under\nA1,A,inf,10,10,0,\n"
+                  "B1,B,inf,10,5,40,\nC1,C,inf,10,6,0,\nD1,D,inf,10,12,0,\nE1,E,inf,10,3,0,\nH1,H,inf,10,11,40,\n"
+                  "J1,J,inf,10,2,0,G\n",
     "capabilities.csv": "capability,role\ninf,R1\n",
     "caveats.csv": "nation,role\nC,R1\n",
     "instance.yaml": "name: hand\nobjective:\n  cost: 1.0\n",
@@ -65,6 +68,7 @@ HAND_REASONS = {  # nation -> [(reason, delta, delta_money, joins)], cheapest fi
     "D": [("cost", 2.0, 2.0, False)],
     "E": [("refusal:E:F", -7.0, -7.0, True)],
     "H": [("readiness:R1", 1.0, 1.0, False)],
+    "J": [("availability:J1", -8.0, -8.0, True)],
 }
 
 
@@ -118,11 +122,11 @@ def test_hand_made_why_not(hand_ex):
     assert w["E"]["repair_mode"] == "one_of"
     assert [_cid(c) for c in w["E"]["repairs"][0]["lift"]] == ["refusal:E:F"]
     assert w["E"]["repairs"][0]["delta"] == pytest.approx(-7.0) and w["E"]["repairs"][0]["framework"] == "F"
-    # G: both NATO vetoes must go; then E1 (3) under G with its setup (100): 103, +93
+    # G: both NATO vetoes must go; then J1 (2) under G with its setup (100): 102, +92
     assert w["G"]["repair_mode"] == "all_of"
     assert sorted(_cid(c) for c in w["G"]["repairs"][0]["lift"]) == ["veto:A:G", "veto:B:G"]
-    assert w["G"]["repairs"][0]["delta"] == pytest.approx(93.0)
-    assert w["G"]["repairs"][0]["delta_money"] == pytest.approx(93.0)
+    assert w["G"]["repairs"][0]["delta"] == pytest.approx(92.0)
+    assert w["G"]["repairs"][0]["delta_money"] == pytest.approx(92.0)
     assert "All of these must go" in w["G"]["answer"][0]
     assert w["A"]["already"] == "A already contributes to R1"
     assert w["F"]["already"].startswith("F is already the choice")
