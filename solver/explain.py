@@ -318,7 +318,8 @@ def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOpti
         out.regret, _ = regret_matrix(ex, **matrix)
     out.timings = {"base_s": round(t1 - t0, 4), "frameworks_s": round(t2 - t1, 4), "nations_s": round(t3 - t2, 4),
                    "why_not_s": round(t4 - t3, 4), "matrix_s": round(time.perf_counter() - t4, 4),
-                   "feasibility_checks": ex._relaxer.checks if ex._relaxer else 0}
+                   "feasibility_checks": ex._relaxer.checks if ex._relaxer else 0,
+                   "lift_checks": ex._checker.runs if ex._checker else 0}
     return out
 
 
