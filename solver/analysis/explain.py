@@ -18,11 +18,21 @@ import pandas as pd
 
 from models.eligibility import usable_under
 from solver.analysis.conflicts import ExplainOptions, Relaxer
+from solver.analysis.reasons import (
+    LiftChecker,
+    Priced,
+    already,
+    answer_lines,
+    nation_reasons,
+    reason_line,
+    repairs,
+)
 from solver.analysis.whatif.batch import BatchResult, run_batch
 from solver.analysis.whatif.scenarios import Scenario, base_digest
 from solver.domain.errors import OptionError
 from solver.domain.instance import Instance
 from solver.domain.status import Status
+from solver.domain.suggest import did_you_mean
 from solver.engine.core import NOTHING_TO_FORCE, Forcing
 from solver.engine.greedy import greedy_start
 from solver.engine.session import Run, Session, SolveOptions
@@ -64,12 +74,38 @@ class Explainer:
             self.run = self.base.optimise()  # the answer solve gives, in the instance's objective mode
         self.optimum = self.base.solution(self.run)
         self._relaxer: Relaxer | None = None
+        self._checker: LiftChecker | None = None
 
     @property
     def relaxer(self) -> Relaxer:
         if self._relaxer is None:
             self._relaxer = Relaxer(self.inst, self.options)
         return self._relaxer
+
+    @property
+    def checker(self) -> LiftChecker:
+        """Re-solves with single commitments lifted (solver.analysis.reasons), built when first needed."""
+        if self._checker is None:
+            opt = self.optimum
+            self._checker = LiftChecker(self.relaxer, opt.objective, opt.terms["cost"], self.options.mip_gap)
+        return self._checker
+
+    def why_not(self, item: str, forcing: Forcing) -> dict:
+        """One "why not": already so, possible at a price, or impossible with its repairs
+        (one of, or all of), each priced by a re-solve with it lifted."""
+        f = forcing.framework
+        if f is not None and self.base.data.vetoes[f]:  # no plan to look for: y[f] is fixed at 0
+            found, _ = self.relaxer.conflicts(forcing, self.eo.order, self.eo.max_conflicts)
+            a = {"status": "vetoed", "objective": None, "delta": None, "changes": {}, "hard_limit": None,
+                 "conflicts": [[c.to_dict() for c in x] for x in found], "vetoed_by": self.base.data.vetoes[f]}
+        else:
+            a = self.answer(forcing)
+        row = {"question": item, "nation": forcing.nation, "role": forcing.role, "framework": forcing.framework,
+               **a, "already": already(self.inst, self.optimum, forcing), "repair_mode": None, "repairs": []}
+        if a["delta"] is None and not a.get("hard_limit") and self.optimum.status.has_solution:
+            row["repair_mode"], row["repairs"] = repairs(self.checker, forcing, a["conflicts"], self.eo.weights)
+        row["answer"] = answer_lines(row, self.inst)
+        return row
 
     # ------------------------------------------------------------------ forced answers
     def _start(self, forcing: Forcing):
@@ -108,6 +144,7 @@ class Explainer:
             out["objective"] = sol.objective
             if opt.status.has_solution:
                 out["delta"] = round(sol.objective - opt.objective, 9) + 0.0
+                out["delta_money"] = round(sol.terms["cost"] - opt.terms["cost"], 9) + 0.0  # asset + setup costs
                 out["changes"] = changes(opt, sol)
                 out["summary"] = describe(out["changes"])
                 out["brief"] = brief(out["changes"])
@@ -158,14 +195,22 @@ class Explainer:
                 row.update(status="in", roles=roles_of[n], reasons=[], forced_in=None)
             else:
                 reasons = out_reasons(inst, self.base, opt, n)
-                forced = self.answer(Forcing(nation=n)) if (inst.assets["nation"] == n).any() else \
+                has_assets = (inst.assets["nation"] == n).any()
+                forced = self.answer(Forcing(nation=n)) if has_assets else \
                     {"status": "infeasible", "objective": None, "delta": None, "conflicts": [],
                      "hard_limit": f"{inst.nations.at[n, 'name']} offers no assets"}
-                if forced["delta"] is not None and not reasons:
+                binding = []
+                if has_assets and opt.status.has_solution:
+                    as_is = Priced(forced["objective"], opt.terms["cost"] + forced["delta_money"]) \
+                        if forced["delta"] is not None else Priced(None, None)
+                    binding = nation_reasons(inst, self.checker, n, opt.framework, as_is)
+                if binding:  # checked by lifting: these replace the reasons read from the data
+                    reasons = [reason_line(r) for r in binding]
+                elif forced["delta"] is not None and not reasons:
                     reasons.append("more expensive than the nations chosen")
-                row.update(status="out", roles=[], reasons=reasons,
-                           forced_in={k: forced.get(k) for k in ("status", "objective", "delta", "conflicts",
-                                                                 "hard_limit", "summary")})
+                row.update(status="out", roles=[], reasons=reasons, binding=binding,
+                           forced_in={k: forced.get(k) for k in ("status", "objective", "delta", "delta_money",
+                                                                 "conflicts", "hard_limit", "summary")})
             rows.append(row)
         return rows
 
@@ -233,9 +278,12 @@ def parse_why_not(inst: Instance, item: str) -> Forcing:
     if not role and head in inst.frameworks.index:
         return Forcing(framework=head)
     if head not in inst.nations.index:
-        raise OptionError("--why-not", f"a framework, a nation or NATION:ROLE of the instance (not {item!r})")
+        known = {**inst.nations["name"].astype(str).to_dict(), **inst.frameworks["name"].astype(str).to_dict()}
+        raise OptionError("--why-not", f"a framework, a nation or NATION:ROLE of the instance (not {item!r})"
+                                       + did_you_mean(head, known))
     if role and role not in inst.roles.index:
-        raise OptionError("--why-not", f"a role of the instance after the nation (not {role!r})")
+        raise OptionError("--why-not", f"a role of the instance after the nation (not {role!r})"
+                                       + did_you_mean(role, inst.roles["name"].astype(str).to_dict()))
     return Forcing(nation=head, role=role or None)
 
 
@@ -258,15 +306,14 @@ def explain(inst: Instance, options: SolveOptions | None = None, eo: ExplainOpti
         out.nations = ex.nations()
     t3 = time.perf_counter()
     for item, forcing in forcings:
-        a = ex.answer(forcing)
-        out.why_not.append({"question": item, "nation": forcing.nation, "role": forcing.role,
-                            "framework": forcing.framework, **a})
+        out.why_not.append(ex.why_not(item, forcing))
     t4 = time.perf_counter()
     if matrix is not None:
         out.regret, _ = regret_matrix(ex, **matrix)
     out.timings = {"base_s": round(t1 - t0, 4), "frameworks_s": round(t2 - t1, 4), "nations_s": round(t3 - t2, 4),
                    "why_not_s": round(t4 - t3, 4), "matrix_s": round(time.perf_counter() - t4, 4),
-                   "feasibility_checks": ex._relaxer.checks if ex._relaxer else 0}
+                   "feasibility_checks": ex._relaxer.checks if ex._relaxer else 0,
+                   "lift_checks": ex._checker.runs if ex._checker else 0}
     return out
 
 

@@ -24,7 +24,12 @@ from solver.analysis.explain import explain as explain_instance
 from solver.analysis.whatif import sweeps
 from solver.analysis.whatif.batch import BatchResult, run_batch
 from solver.analysis.whatif.changes import check_scenarios
-from solver.analysis.whatif.scenarios import MAX_SCENARIOS, base_digest, name_issues, read_scenarios
+from solver.analysis.whatif.scenarios import (
+    MAX_SCENARIOS,
+    base_digest,
+    name_issues,
+    read_scenarios_all,
+)
 from solver.domain.commitments import COMMITMENT_KINDS, LIFT_WEIGHTS
 from solver.domain.errors import Issue, OptionError, OutputError, ScenarioError
 from solver.domain.instance import Instance
@@ -115,19 +120,22 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
 def explain(instance: Instance | str | Path, options: SolveOptions | None = None, why_not: tuple[str, ...] = (),
             matrix: bool = False, order: tuple[str, ...] | None = None, weights: dict[str, float] | None = None,
             workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
-            progress: Progress | None = None, matrix_progress: Callable | None = None) -> Explanation:
+            progress: Progress | None = None, matrix_progress: Callable | None = None,
+            answers_only: bool = False) -> Explanation:
     """Why this framework and these nations, per framework (best objective, or minimal
     conflicts and the cheapest repair), per nation (in with its roles, or out and why, with
     the proven cost of forcing it in) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
     ``matrix`` adds every (nation, role) pair on the batch runner. ``out`` gets
-    explanation.json, the CSV tables and explanation.xlsx."""
+    explanation.json, the CSV tables and explanation.xlsx. ``answers_only`` skips the
+    per-framework and per-nation parts (``--why-not`` on its own)."""
     if out is not None:
         check_destination(out)
     if order is not None and set(order) != set(COMMITMENT_KINDS):
         raise OptionError("--order", f"every kind once: {', '.join(COMMITMENT_KINDS)}")
     if weights is not None and not set(weights) <= set(COMMITMENT_KINDS):
         raise OptionError("--weights", f"kinds among {', '.join(COMMITMENT_KINDS)}")
-    eo = ExplainOptions(order=tuple(order or COMMITMENT_KINDS), weights={**LIFT_WEIGHTS, **(weights or {})})
+    eo = ExplainOptions(order=tuple(order or COMMITMENT_KINDS), weights={**LIFT_WEIGHTS, **(weights or {})},
+                        nations=not answers_only, frameworks=not answers_only)
     inst = _instance(instance)
     grid = None
     if matrix:
@@ -230,10 +238,7 @@ def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: 
     base = validate(raw.copy())
     found, issues = [], []
     if scenario_file is not None:
-        try:
-            found, _ = read_scenarios(scenario_file)
-        except ScenarioError as exc:
-            issues += exc.issues
+        found, _, issues = read_scenarios_all(scenario_file)  # form problems, and the rest checked below
     if "requirement" in sweep:
         try:
             sweeps.factors(factor, max_scenarios)

@@ -33,7 +33,7 @@ from solver.app.options import (
 from solver.domain.commitments import COMMITMENT_KINDS
 from solver.domain.errors import status_exit_code
 from solver.io.writers import json_text
-from solver.present.explain_out import print_explanation, to_dict
+from solver.present.explain_out import print_explanation, print_why_not, to_dict
 from solver.present.progress import BatchProgress, SolveProgress
 from solver.present.terminal import print_alternatives, print_batch, print_issues, print_solution
 
@@ -224,12 +224,15 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     inst = _check(instance)
     progress = _progress(kw, "explaining")
     try:
+        only = bool(why_not) and not (matrix or out_dir or as_json)  # --why-not alone: just its answers
         ex = api.explain(inst, make_options(**kw), why_not, matrix, _kinds(order), _weights(weights), workers,
-                         scheduler, out_dir, progress)
+                         scheduler, out_dir, progress, answers_only=only)
     finally:
         progress.done()
     if as_json:
         click.echo(json_text(to_dict(ex)), nl=False)
+    elif only:
+        print_why_not(ex, out)
     else:
         print_explanation(ex, out)
         if out_dir:

@@ -12,6 +12,7 @@ from rich.text import Text
 from solver.domain.errors import BadInput, ForceAllocError, OptionError
 from solver.domain.instance import TERMS
 from solver.engine.core import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT, SolveOptions
+from solver.io.input_rules import lexicographic_problems
 from solver.present.terminal import print_issues
 
 out = Console(highlight=False, soft_wrap=False)  # the terminal's width (80 when not a terminal)
@@ -55,9 +56,9 @@ def _terms(ctx, param, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     terms = tuple(t.strip() for t in value.split(",") if t.strip())
-    for t in terms:
-        if t not in TERMS:
-            raise click.BadParameter(f"'{t}' is not one of {', '.join(TERMS)}", param_hint="--lexicographic")
+    problems = lexicographic_problems(terms)
+    if problems:
+        raise click.BadParameter("; ".join(f"'{t}': {m}" for t, m in problems), param_hint="--lexicographic")
     return terms
 
 

@@ -25,9 +25,11 @@ import pyomo.environ as pyo
 from models.build import build_model
 from models.eligibility import ModelData, model_data
 from models.objective import model_weights, objective_expression
+from solver.domain.errors import OptionError
 from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.adapter import HighsModel, RunResult, highs_version
+from solver.io.input_rules import lexicographic_problems
 from solver.results.solution import Solution, allocation_table, evaluate, gap_objective
 
 DEFAULT_TIME_LIMIT = 300.0
@@ -52,6 +54,13 @@ class SolveOptions:
     split_from: int = 200  # ... from this many assignment variables (below, the extra runs cost more; docs/model.md)
     greedy_from: int = 1_000  # a greedy start from this many assignment variables (below, HiGHS is quicker alone)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
+
+    def __post_init__(self) -> None:
+        """An unknown or repeated lexicographic term is bad input (exit 2), not a silent stage."""
+        if self.lexicographic:
+            problems = lexicographic_problems(self.lexicographic)
+            if problems:
+                raise OptionError("lexicographic", "; ".join(f"'{t}': {m}" for t, m in problems))
 
 
 @dataclass

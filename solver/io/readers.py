@@ -137,6 +137,10 @@ def _frame(header: list, rows: list[list], lines: list[int], source: str, issues
            name: str) -> pd.DataFrame | None:
     """Checks shared by CSV and sheets; a DataFrame of stripped strings, or None."""
     head = ["" if h is None else str(h).strip() for h in header]
+    title = _title_rows(head, rows, lines, name)
+    if title is not None:
+        issues.append(Issue(source, title[1], row=1, column="A", value=title[0]))
+        return None
     while head and head[-1] == "" and not any(len(r) >= len(head) and r[len(head) - 1].strip() for r in rows):
         head.pop()
     bad = False
@@ -159,6 +163,8 @@ def _frame(header: list, rows: list[list], lines: list[int], source: str, issues
                                         f"{_letter(i)}", row=1, column=h))
             bad = True
         seen.setdefault(low, i)
+    # a row that cannot be read is reported and left out; the other rows are still
+    # checked (the caller marks the table so no reference into it is checked)
     width = len(head)
     data, rownums = [], []
     for r, line in zip(rows, lines, strict=True):
@@ -166,23 +172,24 @@ def _frame(header: list, rows: list[list], lines: list[int], source: str, issues
         if len(cells) > width and any(cells[width:]):
             issues.append(Issue(source, f"at most {width} cells, as the header has ({len(cells)} here: a comma "
                                         "inside a value needs quotes)", row=line))
-            bad = True
             continue
         cells = (cells + [""] * width)[:width]
         if not any(cells):
             continue
+        row_ok = True
         for i, c in enumerate(cells):
             if len(c) > MAX_CELL_CHARS:
                 issues.append(Issue(source, f"a cell of at most {MAX_CELL_CHARS:,} characters ({len(c):,} here)",
                                     row=line, column=head[i] or _letter(i), value=c[:40] + "..."))
-                bad = True
+                row_ok = False
             elif _control(c):
                 issues.append(Issue(source, "text without control characters", row=line,
                                     column=head[i] or _letter(i), value=c))
-                bad = True
-        data.append(cells)
-        rownums.append(line)
-    if bad:
+                row_ok = False
+        if row_ok:
+            data.append(cells)
+            rownums.append(line)
+    if bad:  # the header itself is wrong: the rows were checked, the table is not read
         return None
     keep = [i for i, h in enumerate(head) if h]
     df = pd.DataFrame([[row[i] for i in keep] for row in data], columns=[head[i].lower() for i in keep],
@@ -199,16 +206,63 @@ def parse_csv(text: str, source: str, name: str, issues: list[Issue]) -> pd.Data
         cols = ", ".join(TABLES[name].column_names)
         issues.append(Issue(source, f"a header row ({cols}); the file is empty"))
         return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    try:
-        for record in reader:
-            rows.append([unneutral(c) for c in record])
-    except csv.Error as exc:  # the record after the last good one opened the quote
-        issues.append(Issue(source, f"a closing quote for the quote opened in this row ({exc})", row=len(rows) + 1))
-        return None
     # the planner's row numbers: records as a spreadsheet numbers them (the header is row 1)
-    return _frame(rows[0], rows[1:], list(range(2, len(rows) + 1)), source, issues, name)
+    records = _csv_records(text, source, issues)
+    if not records or records[0] is None:
+        return None
+    good = [(r, i) for i, r in enumerate(records[1:], start=2) if r is not None]
+    return _frame(records[0], [r for r, _ in good], [i for _, i in good], source, issues, name)
+
+
+@contextlib.contextmanager
+def _field_limit(limit: int):
+    """csv's own cap on a field (128 KiB) is lifted while a file is read, so an oversized
+    cell reaches the check that names its row and column (MAX_CELL_CHARS)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _csv_records(text: str, source: str, issues: list[Issue]) -> list[list[str] | None]:
+    """Every record of a CSV text; a record that cannot be read (an unclosed quote that
+    runs to the end of the file or into another row) is reported and stands as None,
+    and reading resumes on the next line, so the file's later errors are found too."""
+    lines = io.StringIO(text, newline="").readlines()
+    records: list[list[str] | None] = []
+    pos = 0
+    with _field_limit(MAX_FILE_BYTES):
+        while pos < len(lines):
+            reader = csv.reader(io.StringIO("".join(lines[pos:]), newline=""), strict=True)
+            consumed = 0
+            try:
+                for record in reader:
+                    records.append([unneutral(c) for c in record])
+                    consumed = reader.line_num
+                break
+            except csv.Error as exc:  # the record after the last good one opened the quote
+                issues.append(Issue(source, f"a closing quote for the quote opened in this row ({exc}); the rows "
+                                            "after it were read from the next line on", row=len(records) + 1))
+                records.append(None)
+                pos += consumed + 1
+    return records
+
+
+def _title_rows(head: list[str], rows: list[list], lines: list[int], name: str) -> tuple[str, str] | None:
+    """A title (or notes) above the header: the first row names no column of the table
+    while a later row holds the table's key column. (first cell, message) or None."""
+    known = {"key", "value"} if name == "settings" else set(TABLES[name].column_names)
+    key = "key" if name == "settings" else TABLES[name].key[0]
+    if {h.lower() for h in head} & known:
+        return None
+    for r, line in zip(rows[:10], lines[:10], strict=False):
+        if key in {str(c).strip().lower() for c in r}:
+            first = next((h for h in head if h), "")
+            return first, (f"the header row (with '{key}') on the first row; it is on row {line}: delete the "
+                           f"{'row' if line == 2 else 'rows'} above it (a title or notes)")
+    return None
 
 
 def read_folder(path: Path) -> RawInstance:
@@ -226,15 +280,16 @@ def read_folder(path: Path) -> RawInstance:
                 issues.append(Issue(f.name, f"the required table '{name}' is missing (no {f.name} in {path})"))
                 unreadable.add(name)
             continue
+        before = len(issues)
         try:
             df = parse_csv(read_text(f, f.name), f.name, name, issues)
         except InstanceError as exc:
             issues += exc.issues
             df = None
-        if df is None:
-            unreadable.add(name)
-        else:
+        if df is not None:
             tables[name] = df
+        if df is None or len(issues) > before:  # partly read: no reference into it is checked
+            unreadable.add(name)
     settings: dict = {}
     yml = path / "instance.yaml"
     if yml.exists():
@@ -298,8 +353,8 @@ def _settings_from_sheet(df: pd.DataFrame, source: str, issues: list[Issue]) -> 
     return settings
 
 
-def _sheet_rows(values_ws, formulas_ws) -> tuple[list, list[list[str]], list[tuple[int, int]]]:
-    """Header, text rows, and (row, column) of formula cells without a saved value."""
+def _sheet_rows(values_ws, formulas_ws) -> tuple[list, list[list[str]], list[tuple[int, int, str]]]:
+    """Header, text rows, and (row, column, formula) of formula cells without a saved value."""
     header, rows, missing = None, [], []
     formula_rows = formulas_ws.iter_rows(values_only=True) if formulas_ws is not None else None
     for r, values in enumerate(values_ws.iter_rows(values_only=True), start=1):
@@ -310,7 +365,7 @@ def _sheet_rows(values_ws, formulas_ws) -> tuple[list, list[list[str]], list[tup
         cells = [_cell_text(v) for v in values]
         for c, (v, f) in enumerate(zip(values, formulas, strict=False)):
             if v is None and isinstance(f, str) and f.startswith("="):
-                missing.append((r, c))
+                missing.append((r, c, f))
         rows.append(cells)
     return header or [], rows, missing
 
@@ -355,9 +410,12 @@ def read_workbook(path: Path) -> RawInstance:
                 unreadable.add(name)
             continue
         header, rows, missing = _sheet_rows(values[by_table[name]], formulas[by_table[name]])
-        for r, c in missing:
+        for r, c, formula in missing:
+            head = str(header[c]).strip() if header and c < len(header) and header[c] is not None else ""
             issues.append(Issue(src, "a value: this cell's formula has no saved result (open the workbook in "
-                                     "Excel and save it, or type the value)", row=r, column=_letter(c)))
+                                     "Excel and save it, or type the value)", row=r,
+                                column=f"{_letter(c)} ({head})" if head else _letter(c), value=formula))
+        before = len(issues)
         df = _frame(header, rows, list(range(2, len(rows) + 2)), src, issues, name) if header else None
         if name == "settings":
             settings_df = df
@@ -367,6 +425,8 @@ def read_workbook(path: Path) -> RawInstance:
                 issues.append(Issue(src, "a header row on the first line"))
         else:
             tables[name] = df
+            if len(issues) > before:
+                unreadable.add(name)
     values.close()
     formulas.close()
     settings_src = f"{path.name} sheet {by_table.get('settings', 'settings')}"

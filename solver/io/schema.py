@@ -36,6 +36,7 @@ class Column:
     check: str | None = None
     choices: tuple[str, ...] = ()
     parametric: bool = False  # a what-if may change it on a built model (bounds, right-hand sides, costs)
+    header_required: bool = False  # the column must be in the file; a blank cell still takes the default
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ TABLES: dict[str, Table] = {
             (
                 Column("role", required=True),
                 Column("name"),
-                Column("requirement", "float", 0.0, check=">=0", parametric=True),
+                Column("requirement", "float", 0.0, check=">=0", parametric=True, header_required=True),
                 Column("capacity", "float", None, check=">=0", parametric=True),
                 Column("needed_by", "float", None),
                 Column("in_theatre", "bool", True),

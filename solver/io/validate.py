@@ -20,18 +20,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from solver.domain.errors import InstanceError, Issue
-from solver.domain.instance import Instance, Settings
+from solver.domain.instance import DEFAULT_WEIGHTS, TERMS, Instance, Settings
+from solver.domain.suggest import close_column
+from solver.io.input_rules import lexicographic_problems, missing_column_warnings
 from solver.io.readers import ROW, RawInstance, read_raw
-from solver.io.schema import (
-    DEFAULT_WEIGHTS,
-    OBJECTIVE_KEYS,
-    SETTINGS_KEYS,
-    TABLES,
-    TERMS,
-    UNIT_KEYS,
-    Column,
-    Table,
-)
+from solver.io.schema import OBJECTIVE_KEYS, SETTINGS_KEYS, TABLES, UNIT_KEYS, Column, Table
 
 TRUE = {"true", "yes", "1", "y", "t"}
 FALSE = {"false", "no", "0", "n", "f"}
@@ -130,19 +123,30 @@ def _plain_number(text: str, factor: float) -> str:
         return "a fraction of 1"
 
 
-def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out: _Collector) -> pd.DataFrame | None:
+def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out: _Collector,
+                     known_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame | None:
     """Report missing and unknown columns; None when the key columns are missing."""
     present = [c for c in df.columns if c != ROW]
     missing_key = False
-    for col in table.columns:
-        if col.name not in present and (col.required or col.name in table.key):
-            out.error(source, f"a column named '{col.name}'", row=1)
-            missing_key = missing_key or col.name in table.key
     known = set(table.column_names)
-    for c in present:
-        if c not in known:
+    misspelt = {c: close_column(c, [k for k in table.column_names if k not in present]) for c in present
+                if c not in known}
+    for col in table.columns:
+        if col.name not in present and (col.required or col.header_required or col.name in table.key):
+            if col.name not in misspelt.values():  # a misspelling of it is reported below, once
+                why = " (a blank cell means 0, a missing column is an error: MODEL.md v3)" if col.header_required else ""
+                out.error(source, f"a column named '{col.name}'{why}", row=1)
+            missing_key = missing_key or col.name in table.key
+    for c, near in misspelt.items():
+        if near is not None:
+            out.error(source, f"a known column: did you mean '{near}'? (a misspelt column would be ignored and "
+                              f"'{near}' take its default)", row=1, column=c, value=c)
+            missing_key = missing_key or near in table.key
+        else:
             hint = ", ".join(table.column_names)
             out.warn(source, f"a known column ({hint}); this column is ignored", row=1, column=c)
+    for message in missing_column_warnings(name, table, [*present, *misspelt.values()], known_tables):
+        out.warn(source, message, row=1)
     if missing_key:
         return None
     df = df.copy()
@@ -249,7 +253,12 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     s, src = raw.settings, raw.settings_source
     for k in s:
         if k not in SETTINGS_KEYS:
-            out.warn(src, f"a known setting ({', '.join(SETTINGS_KEYS)}); this one is ignored", column=k)
+            near = close_column(str(k), SETTINGS_KEYS)
+            if near is not None:
+                out.error(src, f"a known setting: did you mean '{near}'? (a misspelt key would be ignored)",
+                          column=k, value=k)
+            else:
+                out.warn(src, f"a known setting ({', '.join(SETTINGS_KEYS)}); this one is ignored", column=k)
     obj = s.get("objective") or {}
     if not isinstance(obj, dict):
         out.error(src, "a mapping of objective weights", column="objective", value=obj)
@@ -257,7 +266,9 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     weights = dict(DEFAULT_WEIGHTS)
     for k in obj:
         if k not in OBJECTIVE_KEYS:
-            out.error(src, f"an objective key ({', '.join(OBJECTIVE_KEYS)})", column=f"objective.{k}", value=k)
+            near = close_column(str(k), OBJECTIVE_KEYS)
+            hint = f": did you mean '{near}'?" if near else ""
+            out.error(src, f"an objective key ({', '.join(OBJECTIVE_KEYS)}){hint}", column=f"objective.{k}", value=k)
     for k in DEFAULT_WEIGHTS:
         weights[k] = _number(obj, k, src, out, DEFAULT_WEIGHTS[k], prefix="objective.")
     lex = obj.get("lexicographic") or []
@@ -266,18 +277,18 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     if not isinstance(lex, list):
         out.error(src, "a list of objective terms", column="objective.lexicographic", value=lex)
         lex = []
-    for t in lex:
-        if t not in TERMS:
-            out.error(src, f"an objective term ({', '.join(TERMS)})", column="objective.lexicographic", value=t)
-    if len(set(lex)) != len(lex):
-        out.error(src, "each term at most once", column="objective.lexicographic", value=lex)
+    for term, problem in lexicographic_problems(lex):
+        out.error(src, problem, column="objective.lexicographic", value=term)
     units = s.get("units") or {}
     if not isinstance(units, dict):
         out.error(src, f"a mapping of units ({', '.join(UNIT_KEYS)}), e.g. cost: EUR million per year",
                   column="units", value=units)
         units = {}
     for k, v in list(units.items()):
-        if k not in UNIT_KEYS:
+        if k not in UNIT_KEYS and close_column(str(k), UNIT_KEYS):
+            out.error(src, f"a unit of {' or '.join(UNIT_KEYS)}: did you mean '{close_column(str(k), UNIT_KEYS)}'?",
+                      column=f"units.{k}", value=k)
+        elif k not in UNIT_KEYS:
             out.warn(src, f"a unit of {' or '.join(UNIT_KEYS)}; this one is ignored", column=f"units.{k}", value=k)
         elif not isinstance(v, (str, int, float)) or isinstance(v, bool):
             out.error(src, "a unit as text, e.g. EUR million per year", column=f"units.{k}", value=v)
@@ -317,7 +328,7 @@ def validate(raw: RawInstance) -> Instance:
     typed: dict[str, pd.DataFrame | None] = {}
     for name, table in TABLES.items():
         src = raw.sources.get(name, name)
-        df = _check_structure(name, table, raw.tables[name], src, out)
+        df = _check_structure(name, table, raw.tables[name], src, out, raw.tables)
         if df is None:
             typed[name] = None
             continue

@@ -67,8 +67,14 @@ def tables(ex) -> dict[str, pd.DataFrame]:
     why = pd.DataFrame([{
         "question": w["question"], "status": w["status"], "objective": w["objective"], "delta": w["delta"],
         "what_changes": w.get("summary", ""), "conflicts": _commitments(w["conflicts"]),
-        "hard_limit": w.get("hard_limit") or ""} for w in ex.why_not],
-        columns=["question", "status", "objective", "delta", "what_changes", "conflicts", "hard_limit"])
+        "hard_limit": w.get("hard_limit") or "", "answer": " ".join(" ".join(w.get("answer") or []).split()),
+        "delta_money": w.get("delta_money"), "already": w.get("already") or "",
+        "repair_mode": w.get("repair_mode") or "",
+        "repairs": " | ".join("; ".join(c["text"] for c in r["lift"]) for r in w.get("repairs") or []),
+        "repair_delta": (w.get("repairs") or [{}])[0].get("delta"),
+        "repair_delta_money": (w.get("repairs") or [{}])[0].get("delta_money")} for w in ex.why_not],
+        columns=["question", "status", "objective", "delta", "what_changes", "conflicts", "hard_limit", "answer",
+                 "delta_money", "already", "repair_mode", "repairs", "repair_delta", "repair_delta_money"])
     out = {"frameworks": frameworks, "nations": nations, "why_not": why}
     if ex.regret is not None:
         out["regret"] = ex.regret.reset_index()
@@ -126,19 +132,26 @@ def print_explanation(ex, console: Console) -> None:
         cost = _signed(forced["delta"]) if forced.get("delta") is not None else forced.get("status", "-")
         t.add_row(_t(n["nation"]), _t("; ".join(n["reasons"]) or "-"), _t(cost))
     console.print(t)
-    for w in ex.why_not:
-        head = Text.assemble(("Why not ", "bold"), (w["question"], "bold"), ": ")
-        if w["delta"] is not None:
-            head.append(f"possible at {_signed(w['delta'])} ({w.get('brief', '')})")
-        elif w.get("hard_limit"):
-            head.append(w["hard_limit"])
-        else:
-            head.append("impossible as the commitments stand: " + " | or | ".join(
-                "; ".join(c["text"] for c in conflict) for conflict in w["conflicts"]))
-        console.print(head)
+    if any(n.get("binding") for n in out):
+        units = ex.optimum.units.get("cost") if ex.optimum.units else None
+        console.print(_t("Reasons checked by lifting each alone and re-solving with the nation forced in; "
+                         "objective: difference against the optimum; money: asset and setup costs"
+                         + (f" in {units}" if units else "") + "."))
+    print_why_not(ex, console)
     if ex.regret is not None:
         console.print(Text("Regret matrix (regret.csv): the proven cost of forcing each nation into each role",
                            "bold"))
+
+
+def print_why_not(ex, console: Console) -> None:
+    """Each "why not" answer alone: already so, possible at a price (objective difference
+    and its money part), or the repairs, one of or all of, each with its price."""
+    for w in ex.why_not:
+        lines = w.get("answer") or [f"{w['question']}: {w['status']}"]
+        head, _, rest = lines[0].partition(": ")
+        console.print(Text.assemble(("Why not ", "bold"), (head, "bold"), ": ", rest))
+        for line in lines[1:]:
+            console.print(_t(line))
 
 
 def _table(console: Console, cols: tuple[str, ...]) -> Table:

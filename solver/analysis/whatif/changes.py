@@ -16,7 +16,6 @@ row, a consent row for an unknown nation or framework.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import replace
 
@@ -26,6 +25,7 @@ import pandas as pd
 from solver.analysis.whatif.scenarios import Scenario
 from solver.domain.errors import ChangeError, InstanceError, Issue
 from solver.domain.instance import Instance, Settings
+from solver.domain.suggest import did_you_mean
 from solver.io.readers import ROW, RawInstance
 from solver.io.schema import TABLES, cell_text
 from solver.io.validate import parse_cells, parse_settings, validate
@@ -40,8 +40,18 @@ SOLVER_CHECKS = {"time_limit": ("a number of seconds > 0", lambda v: v > 0),
 
 # --------------------------------------------------------------------------- rows
 def _hint(value, known) -> str:
-    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """`` (did you mean 'ESP' (Spain)?)``: ``known`` is a list of keys, or a mapping of
+    each key to its name, so a nation is matched by code and by name (solver.domain.suggest)."""
+    if isinstance(value, list):  # a two-column key: the first part names the row
+        value = value[0] if value else ""
+    return did_you_mean(value, known if isinstance(known, dict) else [str(k) for k in known])
+
+
+def _names(df: pd.DataFrame, table: str) -> dict[str, str]:
+    """Each key of a raw table with its name (the key itself where the table has none)."""
+    first = TABLES[table].key[0]
+    names = df["name"] if "name" in df.columns else df[first]
+    return {str(k): str(n or k) for k, n in zip(df[first], names, strict=True)}
 
 
 def key_mask(df: pd.DataFrame, table: str, key) -> pd.Series:
@@ -74,14 +84,25 @@ def _existing(df: pd.DataFrame, table: str, key) -> pd.Series:
     mask = key_mask(df, table, key)
     if not mask.any():
         first = TABLES[table].key[0]
-        raise ChangeError(f"the key of a row of {table}" + _hint(key, df[first]), key)
+        known = _names(df, table) if len(TABLES[table].key) == 1 else sorted(set(df[first]))
+        raise ChangeError(f"the key of a row of {table}" + _hint(key, known), key)
     return mask
 
 
-def _matching(df: pd.DataFrame, table: str, where: dict) -> pd.Series:
+def _matching(df: pd.DataFrame, table: str, where: dict, nations: dict[str, str] | None = None) -> pd.Series:
+    """Rows matching ``where``; when none do, the message suggests the value meant
+    (a nation by code and name when ``nations`` maps codes to names)."""
     mask = where_mask(df, table, where or {})
     if not mask.any():
-        raise ChangeError(f"a 'where' that matches at least one row of {table}", where)
+        hint = ""
+        for c, v in (where or {}).items():
+            for x in v if isinstance(v, list) else [v]:
+                if not hint and cell_text(x) not in set(df[c]):
+                    values = sorted({str(y) for y in df[c] if str(y)})
+                    if TABLES[table].column(c).ref == "nations" or (table, c) == ("nations", "nation"):
+                        values = {k: (nations or {}).get(k, k) for k in values}
+                    hint = _hint(x, values)
+        raise ChangeError(f"a 'where' that matches at least one row of {table}{hint}", where)
     return mask
 
 
@@ -89,7 +110,7 @@ def _known(raw_tables: dict, table: str, value) -> None:
     keys = set(raw_tables[table][TABLES[table].key[0]])
     if cell_text(value) not in keys:
         raise ChangeError(f"{'an' if table[0] in 'aeiou' else 'a'} {table[:-1]} listed in the {table} table"
-                          + _hint(value, keys), value)
+                          + _hint(value, _names(raw_tables[table], table)), value)
 
 
 def _consent_row(df: pd.DataFrame, raw_tables: dict, key) -> tuple[pd.DataFrame, pd.Series]:
@@ -155,7 +176,7 @@ def apply_change(out: RawInstance, change: dict) -> None:
         if "key" in arg:
             mask = _existing(df, arg["table"], arg["key"])
         else:
-            mask = _matching(df, arg["table"], arg["where"])
+            mask = _matching(df, arg["table"], arg["where"], _names(t["nations"], "nations"))
         t[arg["table"]] = df[~mask].reset_index(drop=True)
         if arg["table"] == "assets":  # a removed asset takes its per-asset overrides along
             gone = set(df.loc[mask, "asset"])
@@ -175,7 +196,7 @@ def apply_change(out: RawInstance, change: dict) -> None:
     elif kind == "scale":
         table, col, factor = arg["table"], arg["column"], float(arg["factor"])
         df = t[table]
-        mask = _matching(df, table, arg.get("where") or {})
+        mask = _matching(df, table, arg.get("where") or {}, _names(t["nations"], "nations"))
         num = pd.to_numeric(df.loc[mask, col].where(df.loc[mask, col] != ""), errors="coerce")
         scaled = num * factor
         if TABLES[table].column(col).kind == "int":

@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from solver.domain.errors import InstanceError, Issue, ScenarioError
+from solver.domain.suggest import close_column
 from solver.io.readers import ROW, NoAliasLoader, RawInstance, load_yaml, read_text
 from solver.io.schema import OBJECTIVE_KEYS, PARAMETRIC, TABLES
 
@@ -144,6 +145,17 @@ def _strip(obj):
 
 def read_scenarios(path: str | Path) -> tuple[list[Scenario], str | None]:
     """Scenarios of a YAML file and its ``base`` (if given); every error at once."""
+    scenarios, base, issues = read_scenarios_all(path)
+    if issues:
+        raise ScenarioError(issues)
+    return scenarios, base
+
+
+def read_scenarios_all(path: str | Path) -> tuple[list[Scenario], str | None, list[Issue]]:
+    """Like :func:`read_scenarios`, but the problems of the file's form come back with the
+    scenarios that could be read (each without its malformed changes), so the caller can
+    check those against the instance too and report every problem of the file at once
+    (a misspelt change kind and a misspelt nation in one run, not two)."""
     path = Path(path)
     src = path.name
     try:
@@ -173,38 +185,44 @@ def read_scenarios(path: str | Path) -> tuple[list[Scenario], str | None]:
         if not isinstance(changes, list):
             issues.append(Issue(where, f"scenario '{name}': a list under 'changes'"))
             changes = []
+        good = []
         for ch in changes:
-            issues.extend(_check_change(ch, name, src))
-        raw[name] = item
+            found = _check_change(ch, name, src)
+            issues.extend(found)
+            if not found:
+                good.append(ch)
+        raw[name] = {**item, "changes": good}
+    broken = set()  # scenarios that extend one this file lacks
     for name, item in raw.items():
         ext = item.get("extends")
         if ext is not None and ext not in raw:
+            broken.add(name)
             issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends a scenario of this file (no '{ext}')"))
     scenarios = []
-    if not issues:
-        for name, item in raw.items():
-            chain, seen = [], set()
-            cur = item
-            while cur is not None:
-                if cur["name"] in seen:
-                    issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends without a cycle"))
-                    break
-                seen.add(cur["name"])
-                chain.append(cur)
-                cur = raw.get(cur.get("extends")) if cur.get("extends") else None
-            changes = [c for sc in reversed(chain) for c in (sc.get("changes") or [])]
-            lines = [c.get("__line__") if isinstance(c, dict) else None for c in changes]
-            solver = {}
-            for c in changes:
-                if "solver" in c:
-                    solver.update(_strip(c["solver"]))
-            scenarios.append(Scenario(name, [_strip(c) for c in changes], item["__line__"],
-                                      str(item.get("description") or ""), solver, lines, src))
+    # every scenario whose chain is whole is built, so its changes are checked too
+    for name, item in raw.items():
+        chain, seen = [], set()
+        cur = item
+        while cur is not None:
+            if cur["name"] in seen:
+                issues.append(Issue(f"{src}, line {item['__line__']}", f"scenario '{name}': extends without a cycle"))
+                break
+            seen.add(cur["name"])
+            chain.append(cur)
+            cur = raw.get(cur.get("extends")) if cur.get("extends") else None
+        if broken & seen or cur is not None:  # a missing link or a cycle: reported above
+            continue
+        changes = [c for sc in reversed(chain) for c in (sc.get("changes") or [])]
+        lines = [c.get("__line__") if isinstance(c, dict) else None for c in changes]
+        solver = {}
+        for c in changes:
+            if "solver" in c:
+                solver.update(_strip(c["solver"]))
+        scenarios.append(Scenario(name, [_strip(c) for c in changes], item["__line__"],
+                                  str(item.get("description") or ""), solver, lines, src))
     issues += name_issues(scenarios)
-    if issues:
-        raise ScenarioError(issues)
     base = doc.get("base")
-    return scenarios, (str((path.parent / base).resolve()) if base else None)
+    return scenarios, (str((path.parent / base).resolve()) if base else None), issues
 
 
 def _check_change(ch, scenario: str, src: str) -> list[Issue]:
@@ -213,7 +231,9 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
     where = f"{src}, line {line}" if line else src
     body = {k: v for k, v in ch.items() if k != "__line__"} if isinstance(ch, dict) else {}
     if len(body) != 1 or next(iter(body)) not in CHANGE_KINDS:
-        return [Issue(where, f"scenario '{scenario}': a change of one kind: {', '.join(CHANGE_KINDS)}", value=_strip(ch))]
+        hint = _near(next(iter(body)), CHANGE_KINDS) if len(body) == 1 else ""
+        return [Issue(where, f"scenario '{scenario}': a change of one kind: {', '.join(CHANGE_KINDS)}{hint}",
+                      value=_strip(ch))]
     kind, arg = next(iter(body.items()))
     need = {"set": {"table", "key", "column", "value"}, "remove": {"table"}, "add": {"table", "rows"},
             "scale": {"table", "column", "factor"}}.get(kind)
@@ -225,18 +245,24 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
     if need and not need <= set(arg):
         return [Issue(where, f"scenario '{scenario}': '{kind}' needs {', '.join(sorted(need))}", value=arg)]
     if "table" in arg and arg["table"] not in TABLES:
-        return [Issue(where, f"scenario '{scenario}': a table ({', '.join(TABLES)})", value=arg["table"])]
+        return [Issue(where, f"scenario '{scenario}': a table ({', '.join(TABLES)}){_near(arg['table'], TABLES)}",
+                      value=arg["table"])]
     if kind == "remove" and not ({"key", "where"} & set(arg)):
         return [Issue(where, f"scenario '{scenario}': remove needs 'key' or 'where'", value=arg)]
     if kind == "objective" and not set(arg) <= set(OBJECTIVE_KEYS):
-        return [Issue(where, f"scenario '{scenario}': objective keys {', '.join(OBJECTIVE_KEYS)}", value=arg)]
+        bad = sorted(set(arg) - set(OBJECTIVE_KEYS), key=str)[0]
+        return [Issue(where, f"scenario '{scenario}': objective keys {', '.join(OBJECTIVE_KEYS)}"
+                             f"{_near(bad, OBJECTIVE_KEYS)}", value=arg)]
     if kind == "solver" and not set(arg) <= set(SOLVER_KEYS):
-        return [Issue(where, f"scenario '{scenario}': solver keys {', '.join(SOLVER_KEYS)}", value=arg)]
+        bad = sorted(set(arg) - set(SOLVER_KEYS), key=str)[0]
+        return [Issue(where, f"scenario '{scenario}': solver keys {', '.join(SOLVER_KEYS)}{_near(bad, SOLVER_KEYS)}",
+                      value=arg)]
     if kind == "settings" and not set(arg) <= {"min_coalition_nations", "lex_tolerance"}:
         return [Issue(where, f"scenario '{scenario}': settings keys min_coalition_nations", value=arg)]
     if kind in ("set", "scale") and arg["column"] not in TABLES[arg["table"]].column_names:
-        return [Issue(where, f"scenario '{scenario}': a column of {arg['table']} "
-                             f"({', '.join(TABLES[arg['table']].column_names)})", value=arg["column"])]
+        names = TABLES[arg["table"]].column_names
+        return [Issue(where, f"scenario '{scenario}': a column of {arg['table']} ({', '.join(names)})"
+                             f"{_near(arg['column'], names)}", value=arg["column"])]
     if kind == "scale" and TABLES[arg["table"]].column(arg["column"]).kind not in ("float", "int"):
         return [Issue(where, f"scenario '{scenario}': a numeric column to scale", value=arg["column"])]
     if kind == "scale":
@@ -244,6 +270,12 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
         if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f) or f < 0:
             return [Issue(where, f"scenario '{scenario}': a factor >= 0", value=f)]
     return []
+
+
+def _near(value, known) -> str:
+    """`` (did you mean 'set'?)`` for a misspelt word of the file's form, else ""."""
+    near = close_column(str(value), list(known))
+    return f" (did you mean '{near}'?)" if near else ""
 
 
 def base_digest(raw: RawInstance) -> str:
@@ -258,4 +290,4 @@ def base_digest(raw: RawInstance) -> str:
 
 
 __all__ = ["MAX_SCENARIOS", "Scenario", "ScenarioError", "base_digest", "folder_name", "name_issues",
-           "read_scenarios"]
+           "read_scenarios", "read_scenarios_all"]
