@@ -12,7 +12,9 @@ arrays for tests. Pyomo's private maps are read here and nowhere else
 Measured pitfalls (SOLVER-NOTES): HiGHS reports run time cumulatively, so runs
 are timed here; every run starts from a cleared solver so a re-solve is the
 search a fresh solve would make; ``threads`` is fixed at the first run of a
-process; the status of every run is checked (HiGHS can return "Not Set").
+process; the status of every run is checked (HiGHS can return "Not Set"); and an
+infeasible MIP is run again without presolve before it is believed (HiGHS 1.16's
+presolve called a feasible model infeasible: tests/test_presolve.py).
 """
 
 from __future__ import annotations
@@ -213,10 +215,28 @@ class HighsModel:
             solver_options={"random_seed": seed, "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
                             "solve_relaxation": relaxation},
         )
-        wall = time.perf_counter() - t0
         h = self._highs
+        status, message = _status(h.getModelStatus(), h.getInfo().primal_solution_status == 2)
+        if status == Status.INFEASIBLE and not relaxation:
+            # HiGHS 1.16's presolve has called a feasible MIP infeasible (SOLVER-NOTES): an
+            # infeasible answer is only believed once a run without presolve agrees.
+            h.setOptionValue("presolve", "off")
+            try:
+                h.clearSolver()
+                self._solver.solve(
+                    self.model, tee=[log] if log is not None else False,
+                    time_limit=max(1e-3, time_limit - (time.perf_counter() - t0)), rel_gap=mip_gap, threads=threads,
+                    load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                    solver_options={"random_seed": seed, "mip_feasibility_tolerance": MIP_FEASIBILITY_TOLERANCE,
+                                    "solve_relaxation": relaxation, "presolve": "off"},
+                )
+            finally:
+                h.setOptionValue("presolve", "choose")
+            status, message = _status(h.getModelStatus(), h.getInfo().primal_solution_status == 2)
+            if status != Status.INFEASIBLE:
+                message = (message + "; " if message else "") + "HiGHS presolve said infeasible, a run without it disagreed"
+        wall = time.perf_counter() - t0
         info = h.getInfo()
-        status, message = _status(h.getModelStatus(), info.primal_solution_status == 2)
         run = RunResult(status=status, message=message, time_s=wall, nodes=max(int(info.mip_node_count), 0),
                         lp_iterations=max(int(info.simplex_iteration_count), 0))
         if status.has_solution:
