@@ -28,6 +28,7 @@ from solver.decompose import solve_by_framework
 from solver.greedy import greedy_start
 from solver.instance import Instance
 from solver.lexicographic import solve_stages
+from solver.money import money_of
 from solver.retarget import retarget
 from solver.solution import Solution, allocation_table, evaluate, gap_objective
 from solver.status import Status
@@ -223,6 +224,8 @@ class Session:
         sol.terms, sol.objective = terms, objective
         sol.mip_gap, sol.bound = run.gap, run.bound
         sol.gap_objective = gap_objective(self.instance.settings, terms)
+        sol.money = money_of(allocation=alloc, setup=float(self.instance.frameworks.at[run.framework, "setup_cost"]),
+                             unit=self.instance.settings.units.get("cost"))
         return sol
 
     def solver_info(self, run: Run) -> dict:

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from models.eligibility import ModelData
+from solver.money import apportion_setup
 from solver.schema import TERMS
 from solver.status import Status
 
 ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
 ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
 NATION_COLUMNS = ["nation", "name", "assets", "contribution", "in_theatre", "out_of_theatre", "share", "cost"]
+# evaluate adds setup_share and money (cost + setup share; solver.money): the column adds up to the total
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Solution:
     gap_objective: float | None = None
     stages: list[dict] = field(default_factory=list)  # lexicographic stages
     units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
+    money: dict | None = None  # asset, reserve and setup costs, unweighted (solver.money)
+    extra: dict = field(default_factory=dict)  # more keys of solution.json: thresholds, fallback, plans, held
 
     @property
     def approval_probability(self) -> float | None:
@@ -79,6 +83,7 @@ class Solution:
             "approval_probability": _plain(self.approval_probability),
             "units": self.units,
             "total_shortfall": _plain(self.total_shortfall) if self.status.has_solution else None,
+            "money": None if self.money is None else {k: _plain(v) for k, v in self.money.items()},
             "allocation": records(self.allocation),
             "roles": records(self.roles),
             "nations": records(self.nations),
@@ -91,6 +96,7 @@ class Solution:
         if self.diagnosis:
             out["diagnosis"] = self.diagnosis
             out["infeasibility"] = self.infeasibility
+        out.update(self.extra)
         return out
 
 
@@ -173,6 +179,7 @@ def evaluate(data: ModelData, framework: str, alloc: pd.DataFrame, weights: dict
     nat = nat[NATION_COLUMNS].sort_values(["in_theatre", "contribution", "nation"], ascending=[False, False, True])
     nat = nat.reset_index(drop=True)
     nat["assets"] = nat["assets"].astype(int)
+    nat = apportion_setup(nations=nat, setup=float(inst.frameworks.at[framework, "setup_cost"]))
 
     penalty = roles["shortfall_penalty"]
     soft = penalty.notna()

@@ -81,9 +81,12 @@ def _summary_sheet(doc: dict) -> pd.DataFrame:
     units = doc.get("units") or {}
     cost_unit = f" ({units['cost']})" if units.get("cost") else ""
     rows = [("instance", doc["instance"]), ("status", doc["status"]), ("framework", doc["framework"]),
-            ("approval probability", doc.get("approval_probability")), ("objective", doc["objective"]),
+            ("approval probability", doc.get("approval_probability")),
+            ("objective (money, penalties and weights together)", doc["objective"]),
             ("proven within (gap)", doc["mip_gap"])]
     rows += [(f"{k}{cost_unit if k == 'cost' else ''}", v) for k, v in doc["terms"].items()]
+    money = doc.get("money") or {}
+    rows += [(f"money: {k}{cost_unit}", v) for k, v in money.items() if k in ("asset", "reserve", "setup", "total")]
     rows += [(f"unit of {k}", v) for k, v in units.items()]
     rows += [("why no allocation", line) for line in doc.get("diagnosis", [])]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -187,12 +190,15 @@ def write_instance(inst: Instance, dest: str | Path) -> Path:
 def alternatives_table(alts) -> pd.DataFrame:
     """One row per alternative: objective terms, framework, distance and what changed."""
     rows = []
+    first = (alts.alternatives[0].solution.money or {}).get("total") if alts.alternatives else None
     for a in alts.alternatives:
         s, ch = a.solution, a.changes
         rows.append({
             "rank": a.rank, "status": str(s.status), "objective": s.objective,
             **{t: s.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
             "delta_objective": ch.get("deltas", {}).get("objective"),
+            "money": (s.money or {}).get("total"),
+            "delta_money": None if s.money is None or first is None else round(s.money["total"] - first, 9) + 0.0,
             "framework": s.framework, "distance": a.distance, "min_distance": a.min_distance,
             "bound": a.bound, "certified_by": a.certified_by,
             "nations_join": ";".join(ch.get("nations_join", [])),
