@@ -18,7 +18,7 @@ import pandas as pd
 from models.commitments import DEFAULT_WEIGHTS, KINDS
 from models.eligibility import eligibility_warnings, eligible_pairs
 from solver import alternatives as alt
-from solver import sweeps
+from solver import planning, sweeps
 from solver.batch import BatchResult, run_batch
 from solver.brief import context as brief_context
 from solver.brief import write_brief
@@ -70,22 +70,39 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
 
 def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
           out: str | Path | None = None, write_model: str | Path | None = None,
-          report: str | Path | None = None) -> Solution:
+          report: str | Path | None = None, *, framework: str | None = None, fallback: bool = False,
+          change_penalty: float | None = None, with_thresholds: bool = True) -> Solution:
     """Solve an instance (or the path of one) and explain it when it is infeasible.
     ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
     solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps);
-    ``report`` the brief (brief.html, as ``forcealloc report``)."""
+    ``report`` the brief (brief.html, as ``forcealloc report``). ``framework`` holds one
+    framework (compared with the free optimum); ``fallback`` adds Plan B (``change_penalty``,
+    default instance.yaml's); ``with_thresholds`` False skips the thresholds (their
+    per-framework re-solves)."""
     for dest in (out, report):
         if dest is not None:
             check_destination(dest)
     if write_model:
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
+    if change_penalty is not None and not (change_penalty >= 0 and change_penalty != float("inf")):
+        raise OptionError("--change-penalty", f"a finite number >= 0 (not {change_penalty})")
+    if framework is not None and fallback:
+        raise OptionError("--framework", "either a held framework or --fallback, not both")
     instance = _instance(instance)
     session = Session(instance, options, progress=progress)
+    planning.check_framework(session, framework)
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
         _written(lambda: session.write_model(write_model), write_model)
-    sol = session.solve()
+    if framework is not None:
+        sol = planning.solve_held(session, framework=framework)
+    elif fallback:
+        penalty = instance.settings.fallback_change_penalty if change_penalty is None else change_penalty
+        sol = planning.solve_fallback(session, change_penalty=penalty, with_thresholds=with_thresholds)
+    else:
+        sol = session.solve()
+        if with_thresholds:
+            planning.add_thresholds(session, sol)
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     if out is not None:

@@ -38,6 +38,12 @@ from solver.scenarios import MAX_SCENARIOS
 from solver.sweeps import SWEEPS
 
 
+def _finite_penalty(ctx, param, value):
+    if value is not None and value == float("inf"):
+        raise click.BadParameter("a finite number", param_hint="--change-penalty")
+    return value
+
+
 def _check(path: str):
     inst, warnings = api.check(path)
     print_issues(warnings, err, "Warnings:")
@@ -67,8 +73,18 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print solution.json to stdout instead of tables.")
 @click.option("--write-model", type=click.Path(dir_okay=False),
               help="Also write the model with domain names (.lp or .mps by extension).")
+@click.option("--framework", "held", metavar="FRAMEWORK",
+              help="Hold this framework; the answer says what holding it changes against the free optimum.")
+@click.option("--fallback", is_flag=True,
+              help="Plan B: a primary plan and a fallback plan under another framework if the primary is not "
+                   "approved, minimising the expected objective plus the change penalty x changed pledges.")
+@click.option("--change-penalty", type=click.FloatRange(min=0), default=None, callback=_finite_penalty,
+              help="With --fallback: penalty per nation-role pledge that differs between the plans "
+                   "[default: instance.yaml fallback.change_penalty, else 0].")
+@click.option("--no-thresholds", is_flag=True,
+              help="Skip the thresholds of the choice (one re-solve per other framework).")
 @solve_options
-def solve(instance, out_dir, as_json, write_model, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalty, no_thresholds, **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -79,7 +95,8 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     inst = _check(instance)
     progress = _progress(kw)
     try:
-        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model)
+        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model, framework=held,
+                        fallback=fallback, change_penalty=change_penalty, with_thresholds=not no_thresholds)
     finally:
         progress.done()
     if as_json:

@@ -66,8 +66,9 @@ class Solution:
         """The x vector: (asset, role) pairs."""
         return set(zip(self.allocation["asset"], self.allocation["role"], strict=True))
 
-    def to_dict(self) -> dict:
-        """The ``solution.json`` document."""
+    def to_dict(self, plans: bool = True) -> dict:
+        """The ``solution.json`` document (``plans`` False: one plan of Plan B, without the
+        fallback keys)."""
         def records(df: pd.DataFrame) -> list[dict]:
             return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
 
@@ -96,8 +97,22 @@ class Solution:
         if self.diagnosis:
             out["diagnosis"] = self.diagnosis
             out["infeasibility"] = self.infeasibility
-        out.update(self.extra)
+        for k, v in self.extra.items():
+            if k == "plans":
+                if plans:
+                    out[k] = [p.to_dict(plans=False) for p in v]
+            elif plans or k not in ("fallback", "fallback_reason"):
+                out[k] = _clean(v)
         return out
+
+
+def _clean(v):
+    """Nested dicts and lists of plain values (solution.json extras)."""
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return _plain(v)
 
 
 def _plain(v):

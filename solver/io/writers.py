@@ -98,7 +98,11 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
     doc = sol.to_dict()
     with staged_dir(out_dir) as tmp:
         (tmp / "solution.json").write_text(json_text(doc), encoding="utf-8")
-        tables = {"allocation": sol.allocation, "roles": _flat(sol.roles), "nations": sol.nations}
+        alloc = sol.allocation
+        if sol.extra.get("plans"):  # Plan B: both plans' allocations, by plan (1 primary, 2 fallback)
+            alloc = pd.concat([p.allocation.assign(plan=i) for i, p in enumerate(sol.extra["plans"], 1)],
+                              ignore_index=True)
+        tables = {"allocation": alloc, "roles": _flat(sol.roles), "nations": sol.nations}
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
         solver = pd.DataFrame(list(doc["solver"].items()), columns=["item", "value"])
@@ -131,6 +135,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["units"] = dict(s.units)
     if s.gap:
         settings["gap"] = dict(s.gap)
+    if s.fallback_change_penalty:
+        settings["fallback"] = {"change_penalty": s.fallback_change_penalty}
     return tables, settings
 
 
