@@ -59,7 +59,8 @@ def print_plan_extras(sol: Solution, console: Console, names: dict[str, str] | N
     if th:
         print_thresholds(th, console, names)
     if "fallback" in sol.extra:
-        print_fallback(sol.extra["fallback"], sol.extra.get("plans") or [], sol.units, console, names)
+        print_fallback(sol.extra["fallback"], sol.extra.get("plans") or [], sol.units, console, names,
+                       sol.extra.get("fallback_reason"))
 
 
 def print_held(held: dict, units: dict[str, str], console: Console) -> None:
@@ -103,17 +104,17 @@ def print_thresholds(th: dict, console: Console, names: dict[str, str]) -> None:
 
 
 def print_fallback(fb: dict | None, plans: list, units: dict[str, str], console: Console,
-                   names: dict[str, str]) -> None:
+                   names: dict[str, str], reason: str | None = None) -> None:
     """Plan B in words: both plans, the chances, the expected money, pledges kept and changed."""
     if fb is None or fb.get("primary") is None or fb.get("fallback") is None:
-        reason = (fb or {}).get("reason", "no Plan B")
+        reason = (fb or {}).get("reason") or reason or "no Plan B"
         console.print(Text.assemble(("Plan B: none", "bold"), f" ({reason})."))
         return
     unit = money_unit(units)
     p1, p2 = fb["p_primary"], fb["p_fallback"]
     console.print(Text.assemble(("Plan B", "bold"), f" (change penalty {_num(fb['change_penalty'])} per changed "
                                 "pledge):"))
-    money = [p.get("money") if isinstance(p, dict) else None for p in plans]
+    money = [p.get("money") if isinstance(p, dict) else getattr(p, "money", None) for p in plans]
     m1 = money[0]["total"] if len(money) > 0 and money[0] else None
     m2 = money[1]["total"] if len(money) > 1 and money[1] else None
     console.print(_t(f"  Plan 1: {_fw(fb['primary'], names)}, approved with a {percent(p1)} chance; "
@@ -121,8 +122,9 @@ def print_fallback(fb: dict | None, plans: list, units: dict[str, str], console:
     console.print(_t(f"  Plan 2, if it is not approved ({percent(1 - p1)}): {_fw(fb['fallback'], names)} "
                      f"(its own approval chance {percent(p2)}, assumed to go through); money {_num(m2)}{unit}."))
     console.print(_t(f"  Expected money {_num(fb['expected_money'])}{unit}; expected objective "
-                     f"{_num(fb['expected_objective'])} (without the approval-risk term); minimised value "
-                     f"{_num(fb['value'])} (with {fb['changes_count']} changed pledges priced)."))
+                     f"{_num(fb['expected_objective'])} (money, penalties and weights, without the approval-risk "
+                     f"term); minimised value {_num(fb['value'])} = expected objective + "
+                     f"{_num(fb['change_penalty'])} x {fb['changes_count']} changed pledges."))
     common = fb.get("common") or []
     console.print(_t(f"  Pledged either way ({len(common)}): "
                      + (", ".join(f"{n} {r}" for n, r in common) or "none") + "."))
