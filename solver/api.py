@@ -178,6 +178,7 @@ def _brief(inst: Instance, source, sol: Solution, options: SolveOptions, out, ba
     alts = alt.k_best(inst, k, "nation-role", None, options) if sol.status.has_solution else None
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
+    ctx["fallback"], ctx["fallback_reason"] = planning.brief_fallback(inst, options, sol)
     out = Path(out)
 
     def write_all() -> None:

@@ -102,6 +102,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "approval": _pct(sol.approval_probability), "objective": _fmt(sol.objective),
         "cost": _fmt((sol.money or {}).get("total", sol.terms.get("cost"))), "money": sol.money, "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
         "covered_all": covered_all,
+        "fallback": None, "fallback_reason": None,  # Plan B, set by solver.api when approval is below 50 %
         "coverage": _table(coverage), "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{r.name} ({r.shortfall:g} short)" for r in roles.itertuples() if r.shortfall > 1e-9],
     }

@@ -88,6 +88,28 @@ def solve_fallback(session: Session, *, change_penalty: float, with_thresholds: 
     return sol
 
 
+BRIEF_FALLBACK_BELOW = 0.5  # the brief leads with Plan B below this approval chance
+
+
+def brief_fallback(instance, options, sol: Solution) -> tuple[dict | None, str | None]:
+    """For the brief: Plan B (instance.yaml's change penalty) when the chosen framework's
+    approval chance is below 50 %, as (the fallback dict of solution.json, or None, and
+    the reason there is none); (None, None) when not asked for. Uses the plan already in
+    ``sol`` when it was solved with --fallback."""
+    if "fallback" in sol.extra:
+        return sol.extra["fallback"], sol.extra.get("fallback_reason")
+    p = sol.approval_probability
+    if not sol.status.has_solution or p is None or p >= BRIEF_FALLBACK_BELOW:
+        return None, None
+    session = Session(instance, options)
+    planned = solve_fallback(session, change_penalty=instance.settings.fallback_change_penalty,
+                             with_thresholds=False)
+    fb = planned.extra.get("fallback")
+    if fb is not None:
+        fb = {**fb, "money": [p.money for p in planned.extra.get("plans", [])]}
+    return fb, planned.extra.get("fallback_reason")
+
+
 def fallback_dict(sol: Solution) -> dict | None:
     """The fallback as solution.json has it (None when there is no Plan B)."""
     return sol.extra.get("fallback")
