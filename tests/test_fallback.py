@@ -1,0 +1,117 @@
+"""Plan B against a brute force over framework pairs and plans (tests/planb_support.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from planb_support import brute_plan_b, write_tiny
+
+from solver import api
+from solver.session import SolveOptions
+
+EXACT = SolveOptions(mip_gap=0.0)
+pytestmark = pytest.mark.quick  # each test solves the tiny instance in well under 2 s
+
+
+def _p(p_a: float, p_b: float) -> dict[str, float]:
+    return {"A": p_a, "B": p_b, "U": 0.0}
+
+
+@pytest.mark.parametrize("p_a,p_b,penalty", [(0.5, 0.9, 0.0), (0.5, 0.9, 5.0), (0.5, 0.9, 20.0), (0.2, 0.6, 0.0),
+                                               (0.2, 0.6, 12.0), (0.95, 0.5, 40.0)])
+def test_plan_b_matches_brute_force(tmp_path, penalty, p_a, p_b):
+    """Primary and fallback swap with the penalty; shared pledges win when changes are dear."""
+    inst = write_tiny(tmp_path / "i", p_a=p_a, p_b=p_b)
+    sol = api.solve(inst, EXACT, fallback=True, change_penalty=penalty, with_thresholds=False)
+    value, f1, f2 = brute_plan_b(p=_p(p_a, p_b), penalty=penalty)
+    fb = sol.extra["fallback"]
+    assert fb is not None and f2 is not None
+    assert fb["value"] == pytest.approx(value, abs=1e-6)
+    assert (fb["primary"], fb["fallback"]) == (f1, f2)
+    assert sol.framework == f1
+    plans = sol.extra["plans"]
+    p1 = fb["p_primary"]
+    assert p1 == pytest.approx(_p(p_a, p_b)[f1])
+    # the reported parts are those of the two plans reported
+    c = [pl.objective - pl.weights["approval_risk"] * pl.terms["approval_risk"] for pl in plans]
+    assert fb["expected_objective"] == pytest.approx(p1 * c[0] + (1 - p1) * c[1])
+    w1, w2 = plans[0].nation_roles(), plans[1].nation_roles()
+    assert fb["changes_count"] == len(w1 ^ w2)
+    assert fb["value"] == pytest.approx(fb["expected_objective"] + penalty * fb["changes_count"])
+    assert fb["expected_money"] == pytest.approx(p1 * plans[0].money["total"] + (1 - p1) * plans[1].money["total"])
+    assert {tuple(x) for x in fb["common"]} == w1 & w2
+    assert {(c["nation"], c["role"]) for c in fb["changes"] if c["in"] == "primary"} == w1 - w2
+    assert {(c["nation"], c["role"]) for c in fb["changes"] if c["in"] == "fallback"} == w2 - w1
+
+
+def test_penalty_from_instance_yaml(tmp_path):
+    inst = write_tiny(tmp_path / "i", penalty=20.0)
+    sol = api.solve(inst, EXACT, fallback=True, with_thresholds=False)
+    value, _, _ = brute_plan_b(p=_p(0.5, 0.9), penalty=20.0)
+    assert sol.extra["fallback"]["change_penalty"] == 20.0
+    assert sol.extra["fallback"]["value"] == pytest.approx(value)
+
+
+def test_certain_primary_has_no_plan_b(tmp_path):
+    inst = write_tiny(tmp_path / "i", p_a=1.0, p_b=1.0)
+    sol = api.solve(inst, EXACT, fallback=True)
+    value, f1, f2 = brute_plan_b(p=_p(1.0, 1.0), penalty=0.0)
+    assert f2 is None and sol.framework == f1 == "A"
+    assert sol.extra["fallback"] is None and "probability 1" in sol.extra["fallback_reason"]
+    assert sol.objective == pytest.approx(value)
+    doc = sol.to_dict()
+    assert doc["fallback"] is None and len(doc["plans"]) == 1
+
+
+def test_one_feasible_framework_no_plan_b_exit_0(tmp_path):
+    inst = write_tiny(tmp_path / "i", b_open=False)
+    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", "--json", "-q"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["fallback"] is None and "fewer than two feasible frameworks" in doc["fallback_reason"]
+    assert doc["framework"] == "A"
+
+
+def test_files_and_screen(tmp_path):
+    inst = write_tiny(tmp_path / "i")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", "--change-penalty", "5",
+                        "--out", str(out), "-q"], capture_output=True, text=True, timeout=120,
+                       env={"COLUMNS": "80", "PATH": ""})
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((out / "solution.json").read_text())
+    fb = doc["fallback"]
+    assert set(fb) >= {"primary", "fallback", "p_primary", "p_fallback", "expected_objective", "value",
+                       "changes_count", "expected_money", "change_penalty", "common", "changes"}
+    assert len(doc["plans"]) == 2 and doc["plans"][0]["framework"] == doc["framework"] == fb["primary"]
+    assert doc["plans"][1]["framework"] == fb["fallback"]
+    assert "fallback" not in doc["plans"][0] and "money" in doc["plans"][1]
+    with open(out / "allocation.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["plan"] for r in rows} == {"1", "2"}
+    assert "Plan B" in r.stdout and "Expected money" in r.stdout and "Pledged either way" in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    assert not math.isnan(fb["expected_money"])
+
+
+@pytest.mark.parametrize("args", [["--change-penalty", "-1"], ["--framework", "A"]])
+def test_bad_options_exit_2(tmp_path, args):
+    inst = write_tiny(tmp_path / "i")
+    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", *args, "-q"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_fallback_setting_exit_2(tmp_path):
+    inst = write_tiny(tmp_path / "i")
+    (inst / "instance.yaml").write_text((inst / "instance.yaml").read_text() + "fallback: {change_penalty: -3}\n")
+    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "-q"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "fallback.change_penalty" in r.stderr, r.stderr
