@@ -103,6 +103,8 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
         sol = session.solve()
         if with_thresholds:
             planning.add_thresholds(session, sol)
+        else:
+            sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     if out is not None:
