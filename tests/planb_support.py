@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 import yaml
-
 from spec import COLUMNS
 
 # asset: (nation, role it can fill, strength, cost, frameworks it is available under or None)
@@ -107,3 +106,22 @@ def brute_plan_b(*, p: dict[str, float], penalty: float, b_open: bool = True) ->
                     if v < best[0] - 1e-9:
                         best = (v, f1, f2)
     return best
+
+
+# --------------------------------------------------------------------------- the command line
+class Ran:
+    """A command's exit code, stdout and stderr (click's runner: no new process)."""
+
+    def __init__(self, result):
+        self.returncode = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+
+
+def cli(*args: str) -> Ran:
+    """forcealloc ARGS in this process (80 columns: output is not a terminal)."""
+    from click.testing import CliRunner
+
+    from solver.cli import main
+
+    return Ran(CliRunner().invoke(main, [str(a) for a in args]))

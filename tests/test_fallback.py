@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import math
-import subprocess
-import sys
 
 import pytest
-from planb_support import brute_plan_b, write_tiny
+from planb_support import brute_plan_b, cli, write_tiny
 
 from solver import api
 from solver.session import SolveOptions
@@ -70,8 +68,7 @@ def test_certain_primary_has_no_plan_b(tmp_path):
 
 def test_one_feasible_framework_no_plan_b_exit_0(tmp_path):
     inst = write_tiny(tmp_path / "i", b_open=False)
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", "--json", "-q"],
-                       capture_output=True, text=True, timeout=120)
+    r = cli("solve", str(inst), "--fallback", "--json", "-q")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["fallback"] is None and "fewer than two feasible frameworks" in doc["fallback_reason"]
@@ -81,9 +78,7 @@ def test_one_feasible_framework_no_plan_b_exit_0(tmp_path):
 def test_files_and_screen(tmp_path):
     inst = write_tiny(tmp_path / "i")
     out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", "--change-penalty", "5",
-                        "--out", str(out), "-q"], capture_output=True, text=True, timeout=120,
-                       env={"COLUMNS": "80", "PATH": ""})
+    r = cli("solve", str(inst), "--fallback", "--change-penalty", "5", "--out", str(out), "-q")
     assert r.returncode == 0, r.stderr
     doc = json.loads((out / "solution.json").read_text())
     fb = doc["fallback"]
@@ -103,8 +98,7 @@ def test_files_and_screen(tmp_path):
 @pytest.mark.parametrize("args", [["--change-penalty", "-1"], ["--framework", "A"]])
 def test_bad_options_exit_2(tmp_path, args):
     inst = write_tiny(tmp_path / "i")
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--fallback", *args, "-q"],
-                       capture_output=True, text=True, timeout=120)
+    r = cli("solve", str(inst), "--fallback", *args, "-q")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
 
@@ -112,6 +106,5 @@ def test_bad_options_exit_2(tmp_path, args):
 def test_bad_fallback_setting_exit_2(tmp_path):
     inst = write_tiny(tmp_path / "i")
     (inst / "instance.yaml").write_text((inst / "instance.yaml").read_text() + "fallback: {change_penalty: -3}\n")
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "-q"], capture_output=True, text=True,
-                       timeout=120)
+    r = cli("solve", str(inst), "-q")
     assert r.returncode == 2 and "fallback.change_penalty" in r.stderr, r.stderr

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
-from planb_support import best_plan_value, write_tiny
+from planb_support import best_plan_value, cli, write_tiny
 
 from solver import api
 from solver.scenarios import read_scenarios
@@ -89,15 +87,12 @@ def test_held_framework_against_independent_optima(tmp_path):
 
 def test_screen_and_unknown_framework(tmp_path):
     inst = write_tiny(tmp_path / "i")
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "-q"], capture_output=True, text=True,
-                       timeout=120, env={"COLUMNS": "80", "PATH": ""})
+    r = cli("solve", str(inst), "-q")
     assert r.returncode == 0, r.stderr
     assert "A stays the choice while its approval chance is above 33 %" in " ".join(r.stdout.split())
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--framework", "Z", "--json"],
-                       capture_output=True, text=True, timeout=120)
+    r = cli("solve", str(inst), "--framework", "Z", "--json")
     assert r.returncode == 2 and "--framework" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "solver", "solve", str(inst), "--framework", "B", "--json", "-q"],
-                       capture_output=True, text=True, timeout=120)
+    r = cli("solve", str(inst), "--framework", "B", "--json", "-q")
     assert r.returncode == 0 and json.loads(r.stdout)["framework"] == "B"
 
 
@@ -108,6 +103,5 @@ def test_scenario_file_framework(tmp_path):
                  "  - name: bad\n    framework: Q\n    changes: []\n")
     found, _ = read_scenarios(f)
     assert [s.force for s in found] == [{"framework": "B"}, {"framework": "Q"}]
-    r = subprocess.run([sys.executable, "-m", "solver", "batch", str(inst), str(f), "--out", str(tmp_path / "o"),
-                        "--no-progress"], capture_output=True, text=True, timeout=120)
+    r = cli("batch", str(inst), str(f), "--out", str(tmp_path / "o"), "--no-progress")
     assert r.returncode == 2 and "scenario 'bad'" in r.stderr and "framework" in r.stderr, r.stderr
