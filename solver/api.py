@@ -139,7 +139,7 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
             progress: Progress | None = None, matrix_progress: Callable | None = None) -> Explanation:
     """Why this framework and these nations, per framework (best objective, or minimal
     conflicts and the cheapest repair), per nation (in with its roles, or out and why, with
-    the proven cost of forcing it in) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
+    the proven objective difference of forcing it in, and its money difference) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
     ``matrix`` adds every (nation, role) pair on the batch runner. ``out`` gets
     explanation.json, the CSV tables and explanation.xlsx."""
     if out is not None:

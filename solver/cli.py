@@ -235,8 +235,9 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     For each framework: its best objective and the difference to the optimum,
     or, when vetoed or infeasible, minimal conflicts of political commitments
     (lifting any one member cures it) and the cheapest set to lift. For each
-    nation: in with its roles, or out and why, with the proven cost of forcing
-    it in. Differences are proven to --mip-gap.
+    nation: in with its roles, or out and why, with the proven objective
+    difference of forcing it in (and its money difference, in the instance's
+    units). Differences are proven to --mip-gap.
     """
     inst = _check(instance)
     progress = _progress(kw, "explaining")
