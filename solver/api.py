@@ -71,14 +71,15 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
 def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
           out: str | Path | None = None, write_model: str | Path | None = None,
           report: str | Path | None = None, *, framework: str | None = None, fallback: bool = False,
-          change_penalty: float | None = None, with_thresholds: bool = True) -> Solution:
+          change_penalty: float | None = None, with_thresholds: bool = True,
+          thresholds_time_limit: float | None = None) -> Solution:
     """Solve an instance (or the path of one) and explain it when it is infeasible.
     ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
     solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps);
     ``report`` the brief (brief.html, as ``forcealloc report``). ``framework`` holds one
     framework (compared with the free optimum); ``fallback`` adds Plan B (``change_penalty``,
     default instance.yaml's); ``with_thresholds`` False skips the thresholds (their
-    per-framework re-solves)."""
+    per-framework re-solves; ``thresholds_time_limit`` caps each of them, in seconds)."""
     for dest in (out, report):
         if dest is not None:
             check_destination(dest)
@@ -102,7 +103,7 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     else:
         sol = session.solve()
         if with_thresholds:
-            planning.add_thresholds(session, sol)
+            planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
         else:
             sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
     if sol.status == Status.INFEASIBLE:

@@ -82,9 +82,13 @@ def main() -> None:
               help="With --fallback: penalty per nation-role pledge that differs between the plans "
                    "[default: instance.yaml fallback.change_penalty, else 0].")
 @click.option("--no-thresholds", is_flag=True,
-              help="Skip the thresholds of the choice (one re-solve per other framework).")
+              help="Skip the thresholds of the choice (one re-solve per other framework; on large instances "
+                   "they can take several times the solve itself).")
+@click.option("--thresholds-time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds for each framework's re-solve behind the thresholds [default: --time-limit].")
 @solve_options
-def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalty, no_thresholds, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalty, no_thresholds,
+          thresholds_time_limit, **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -96,7 +100,8 @@ def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalt
     progress = _progress(kw)
     try:
         sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model, framework=held,
-                        fallback=fallback, change_penalty=change_penalty, with_thresholds=not no_thresholds)
+                        fallback=fallback, change_penalty=change_penalty, with_thresholds=not no_thresholds,
+                        thresholds_time_limit=thresholds_time_limit)
     finally:
         progress.done()
     if as_json:

@@ -48,7 +48,7 @@ def has_group(session: Session, framework: str) -> bool:
     return bool(inst.group_members(str(inst.frameworks.at[framework, "approval_group"])))
 
 
-def add_thresholds(session: Session, sol: Solution, *, optima=None) -> dict | None:
+def add_thresholds(session: Session, sol: Solution, *, optima=None, time_limit: float | None = None) -> dict | None:
     """solution.json ``thresholds`` (null under lexicographic priorities); the extra solve
     time is recorded in solver.thresholds_s."""
     o, s = session.options, session.instance.settings
@@ -57,7 +57,7 @@ def add_thresholds(session: Session, sol: Solution, *, optima=None) -> dict | No
         sol.extra["thresholds"] = None
         return None
     t0 = time.perf_counter()
-    optima = optima if optima is not None else framework_optima(session, known=sol)
+    optima = optima if optima is not None else framework_optima(session, known=sol, time_limit=time_limit)
     th = thresholds(chosen=sol.framework, optima=optima, weight=float(s.weights.get("approval_risk", 0.0)),
                     has_group=has_group(session, sol.framework))
     sol.extra["thresholds"] = th

@@ -58,6 +58,13 @@ def print_plan_extras(sol: Solution, console: Console, names: dict[str, str] | N
     th = sol.extra.get("thresholds")
     if th:
         print_thresholds(th, console, names)
+        tol = sol.solver.get("mip_gap_tolerance") or 0.0
+        loose = {f: b["mip_gap"] for f, b in (sol.extra.get("threshold_basis") or {}).items()
+                 if b.get("feasible") and b.get("mip_gap") is not None and b["mip_gap"] > tol + 1e-12}
+        if loose:
+            console.print(_t("  (approximate: " + ", ".join(f"the {f} optimum is proven within "
+                                                            f"{100 * g:.3g} %" for f, g in sorted(loose.items()))
+                             + " only; see --thresholds-time-limit)"))
     if "fallback" in sol.extra:
         print_fallback(sol.extra["fallback"], sol.extra.get("plans") or [], sol.units, console, names,
                        sol.extra.get("fallback_reason"))

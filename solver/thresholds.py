@@ -41,14 +41,18 @@ def open_frameworks(session: Session) -> list[str]:
     return [f for f in session.data.frameworks if y[f].ub != 0]
 
 
-def framework_optima(session: Session, *, known: Solution | None = None) -> dict[str, FrameworkOptimum]:
+def framework_optima(session: Session, *, known: Solution | None = None,
+                     time_limit: float | None = None) -> dict[str, FrameworkOptimum]:
     """Every framework's optimum by forced re-solves on this session, weighted objective
     (lexicographic priorities set aside). ``known``: a solution already proven optimal for
-    its framework (the plain optimum), reused. Vetoed frameworks come back infeasible."""
+    its framework (the plain optimum), reused. ``time_limit``: seconds per re-solve (default
+    the session's); a re-solve stopped by it reports its gap. Vetoed frameworks come back
+    infeasible."""
     data = session.data
     out: dict[str, FrameworkOptimum] = {}
     saved = session.options
-    session.options = replace(saved, lexicographic=())
+    session.options = replace(saved, lexicographic=(), time_limit=saved.time_limit if time_limit is None
+                              else time_limit)
     try:
         for f in data.frameworks:
             if f not in open_frameworks(session):
