@@ -230,7 +230,7 @@ def print_alternatives(alts, console: Console, risks: dict[str, float] | None = 
         console.print(t)
         unit = alts.alternatives[0].solution.units.get("cost")
         console.print(_t("Δobjective: money, penalties and weights together (not a cost); Δmoney: "
-                         + (unit or "money units") + ", unweighted."))
+                         + (unit or "money units") + ", no weights."))
     if getattr(alts, "stopped", ""):
         console.print(_t(f"The list ends here: {alts.stopped}."))
     for f, u in alts.unavailable.items():

@@ -30,7 +30,7 @@ def print_money(sol: Solution, console: Console) -> None:
     """Money per nation, its share of the setup cost included, adding up to the total."""
     if not sol.status.has_solution or sol.money is None:
         return
-    console.print(Text.assemble(("Money", "bold"), " (unweighted, no penalties): ",
+    console.print(Text.assemble(("Money", "bold"), " (no weights, no penalties): ",
                                 money_line(sol.money, sol.units, sol.framework)))
     nat = sol.nations
     if "money" not in nat.columns or not len(nat):
