@@ -68,3 +68,11 @@ def test_explain_vetoed_approval_zero_and_delta_money(tmp_path):
     assert rows["A"]["delta_money"] == 0.0
     assert rows["B"]["delta_money"] == pytest.approx(180.0 - 130.0)  # brute force: C_B 180, C_A 130
     assert "cost" not in " ".join(ex.why)
+
+
+def test_alternatives_carry_delta_money(tmp_path):
+    alts = api.alternatives(write_tiny(tmp_path / "i", weight=50.0), k=2, level="framework", options=EXACT)
+    doc = alts.to_dict()["alternatives"]
+    assert [a["framework"] for a in doc] == ["A", "B"]
+    assert doc[0]["delta_money"] == 0.0 and doc[1]["delta_money"] == pytest.approx(180.0 - 130.0)
+    assert doc[1]["money"]["total"] == pytest.approx(180.0)
