@@ -95,14 +95,19 @@ def print_thresholds(th: dict, console: Console, names: dict[str, str]) -> None:
     f = th["framework"]
     floor = th.get("approval_floor")
     if floor is not None:
+        who = _fw(f, names)
+        who = who[0].upper() + who[1:]
         if floor <= 0:
-            line = f"{f} stays the choice whatever its approval chance"
+            line = f"{who} stays the choice whatever its approval chance"
         else:
-            line = (f"{f} stays the choice while its approval chance is above {percent(floor)} "
+            line = (f"{who} stays the choice while its approval chance is above {percent(floor)} "
                     f"(then: {_fw(th.get('successor'), names)})")
-        console.print(Text.assemble(("Threshold: ", "bold"), line + "."))
-    elif th.get("floor_note"):
-        console.print(Text.assemble(("Threshold: ", "bold"), th["floor_note"] + "."))
+        console.print(Text("When the choice would change:", "bold"))
+        console.print(_t(f"  {line},"))
+    else:
+        console.print(Text("When the choice would change:", "bold"))
+        console.print(_t(f"  {_fw(f, names)} has no approval threshold (no approval risk weighed, no approval "
+                         "group, or no other framework can carry the force),"))
     lo, hi = th.get("weight_range") or [None, None]
     slo, shi = th.get("weight_successors") or [None, None]
     low = "0" if lo is None else f"{_num(lo)} (below it: {_fw(slo, names)})"

@@ -89,7 +89,8 @@ def test_screen_and_unknown_framework(tmp_path):
     inst = write_tiny(tmp_path / "i")
     r = cli("solve", str(inst), "-q")
     assert r.returncode == 0, r.stderr
-    assert "A stays the choice while its approval chance is above 33 %" in " ".join(r.stdout.split())
+    assert "The Alliance (A) stays the choice while its approval chance is above 33 % (then: the Bloc (B))" \
+        in " ".join(r.stdout.split())
     r = cli("solve", str(inst), "--framework", "Z", "--json")
     assert r.returncode == 2 and "--framework" in r.stderr and "Traceback" not in r.stderr
     r = cli("solve", str(inst), "--framework", "B", "--json", "-q")
