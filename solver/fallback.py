@@ -128,6 +128,7 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
     o = session.options
     two: TwoPlans | None = None
     solved = 0
+    pair_gaps: list[list] = []  # [f1, f2, the two-plan MILP's proven gap]
     for lb, f1, f2 in cands:
         if best is not None and lb >= best[0] - o.mip_gap * max(1.0, abs(best[0])):
             break  # sorted by bound: no later pair can do better
@@ -142,6 +143,7 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
             if not run.status.has_solution:
                 continue
             gaps.append(run.gap or 0.0)
+            pair_gaps.append([f1, f2, run.gap])
             s1, s2 = session.solution(r1), session.solution(r2)
             value, d = _value(prob[f1], s1, s2, change_penalty)
         if best is None or value < best[0] - 1e-9:
@@ -166,6 +168,7 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
         "changes": [{"nation": n, "role": r, "in": "primary"} for n, r in sorted(w1 - w2)]
         + [{"nation": n, "role": r, "in": "fallback"} for n, r in sorted(w2 - w1)],
         "proof": proof,
+        "gaps": {"frameworks": {f: fo.solution.mip_gap for f, fo in feasible.items()}, "pairs": pair_gaps},
     }
     return fb, [s1, s2], ""
 

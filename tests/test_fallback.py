@@ -45,6 +45,9 @@ def test_plan_b_matches_brute_force(tmp_path, penalty, p_a, p_b):
     assert {tuple(x) for x in fb["common"]} == w1 & w2
     assert {(c["nation"], c["role"]) for c in fb["changes"] if c["in"] == "primary"} == w1 - w2
     assert {(c["nation"], c["role"]) for c in fb["changes"] if c["in"] == "fallback"} == w2 - w1
+    # the proof: every framework optimum and every two-plan MILP solved is proven exactly (gap 0 asked)
+    assert all(g == 0.0 for g in fb["gaps"]["frameworks"].values())
+    assert (len(fb["gaps"]["pairs"]) > 0) == (penalty > 0) and all(g == 0.0 for *_, g in fb["gaps"]["pairs"])
 
 
 def test_penalty_from_instance_yaml(tmp_path):
