@@ -111,3 +111,40 @@ def test_bad_fallback_setting_exit_2(tmp_path):
     (inst / "instance.yaml").write_text((inst / "instance.yaml").read_text() + "fallback: {change_penalty: -3}\n")
     r = cli("solve", str(inst), "-q")
     assert r.returncode == 2 and "fallback.change_penalty" in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------------------- random instances, every constraint
+RANDOM_SEEDS = [2, 5, 13, 40, 53, 54]  # tiny random specs with >= 2 feasible frameworks, one of them uncertain
+
+
+def _brute_random(ref, penalty: float) -> float:
+    """Plan B by enumerating every feasible plan of tests/reference.py (all of MODEL.md v2)."""
+    w = ref.weights()["approval_risk"]
+    plans = []
+    for obj, f, alloc, terms in ref.enumerate():
+        pledges = frozenset((ref.A[a]["nation"], r) for a, r in alloc)
+        plans.append((obj - w * terms["approval_risk"], f, pledges, math.exp(-ref.risk(f))))
+    best = math.inf
+    for c1, f1, w1, p1 in plans:
+        if p1 >= 1.0 - 1e-12:
+            best = min(best, c1)
+            continue
+        for c2, f2, w2, _ in plans:
+            if f2 != f1:
+                best = min(best, p1 * c1 + (1 - p1) * c2 + penalty * len(w1 ^ w2))
+    return best
+
+
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+@pytest.mark.parametrize("penalty", [0.0, 7.5])
+def test_plan_b_random_instances_match_enumeration(tmp_path, seed, penalty):
+    from reference import Ref
+    from spec import random_spec, write_spec
+
+    spec = random_spec(seed, "tiny")
+    ref = Ref(spec)
+    sol = api.solve(write_spec(spec, tmp_path / "i", seed), EXACT, fallback=True, change_penalty=penalty,
+                    with_thresholds=False)
+    fb = sol.extra["fallback"]
+    got = fb["value"] if fb is not None else sol.objective - sol.weights["approval_risk"] * sol.terms["approval_risk"]
+    assert got == pytest.approx(_brute_random(ref, penalty), abs=1e-6)
