@@ -106,3 +106,49 @@ def test_scenario_file_framework(tmp_path):
     assert [s.force for s in found] == [{"framework": "B"}, {"framework": "Q"}]
     r = cli("batch", str(inst), str(f), "--out", str(tmp_path / "o"), "--no-progress")
     assert r.returncode == 2 and "scenario 'bad'" in r.stderr and "framework" in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------------------- random instances
+@pytest.mark.parametrize("seed", [2, 5, 13, 40, 53, 54])
+def test_thresholds_random_against_reference_optima(tmp_path, seed):
+    """C_f from the reference MIP of tests/reference.py (highspy, per framework); each end of
+    the weight range is checked by where the best framework really changes."""
+    from reference import Ref
+    from spec import random_spec, write_spec
+
+    spec = random_spec(seed, "tiny")
+    ref = Ref(spec)
+    weight = ref.weights()["approval_risk"]
+    c, r = {}, {}
+    for f in ref.F:
+        status, obj = ref.optimum(framework=f)
+        if status == "optimal":
+            r[f] = ref.risk(f)
+            c[f] = obj - weight * r[f]
+    sol = api.solve(write_spec(spec, tmp_path / "i", seed), EXACT)
+    th = sol.to_dict()["thresholds"]
+    f = th["framework"]
+    assert f == sol.framework and c[f] + weight * r[f] == pytest.approx(min(c[g] + weight * r[g] for g in c))
+
+    def best(w: float) -> set[str]:
+        objs = {g: c[g] + w * r[g] for g in c}
+        low = min(objs.values())
+        return {g for g, v in objs.items() if v <= low + 1e-7}
+
+    others = [g for g in c if g != f]
+    if weight == 0 or not ref.group(f) or not others:
+        assert th["approval_floor"] is None
+    else:
+        rival = min(c[g] + weight * r[g] for g in others)
+        assert c[f] - weight * math.log(th["approval_floor"]) == pytest.approx(rival)  # f's objective at the floor
+        assert th["successor"] in others and c[th["successor"]] + weight * r[th["successor"]] == pytest.approx(rival)
+    lo, hi = th["weight_range"]
+    slo, shi = th["weight_successors"]
+    if hi is None:
+        assert f in best(1e7)
+    else:
+        assert f in best(hi * (1 - 1e-6)) and shi in best(hi * (1 + 1e-6) + 1e-9) and f not in best(hi * 1.01 + 1e-6)
+    if lo is None:
+        assert f in best(0.0)
+    else:
+        assert f in best(lo * (1 + 1e-6)) and slo in best(lo * (1 - 1e-6)) and f not in best(lo * 0.99)
