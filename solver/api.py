@@ -108,6 +108,8 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
             sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
+        if framework is not None:  # only the held framework's reasons: the others are not asked about
+            sol.diagnosis = [d for d in sol.diagnosis if d.startswith(f"{framework}:")] or sol.diagnosis
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
     if report is not None:

@@ -26,8 +26,15 @@ def _delta(a, b):
 def solve_held(session: Session, *, framework: str) -> Solution:
     """The optimum with ``framework`` held, and what holding it changes against the free
     optimum: objective difference and money difference, labelled as such."""
-    with session.forced(framework=framework):
-        sol = session.solve()
+    vetoed = session.data.vetoes.get(framework)
+    if vetoed:  # closed by constraint 2: forcing it would ask HiGHS for y = 1 with an upper bound of 0
+        from solver.adapter import RunResult
+        from solver.status import Status
+
+        sol = session.solution(RunResult(status=Status.INFEASIBLE, message=f"{framework} is vetoed"))
+    else:
+        with session.forced(framework=framework):
+            sol = session.solve()
     free = session.solve()
     held = {"framework": framework,
             "free_optimum": {"status": str(free.status), "framework": free.framework, "objective": free.objective,

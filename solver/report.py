@@ -84,7 +84,9 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
         console.print(_t(f"  solver: {sol.solver['message']}"))
     if not sol.status.has_solution:
         if sol.diagnosis:
-            console.print("Why no framework can carry the force:")
+            held = sol.extra.get("framework_held")
+            console.print(f"Why the held framework ({held['framework']}) cannot carry the force:" if held
+                          else "Why no framework can carry the force:", markup=False)
             for line in sol.diagnosis:
                 console.print(_t(f"  - {line}"))
         return

@@ -152,3 +152,14 @@ def test_thresholds_random_against_reference_optima(tmp_path, seed):
         assert f in best(0.0)
     else:
         assert f in best(lo * (1 + 1e-6)) and slo in best(lo * (1 - 1e-6)) and f not in best(lo * 0.99)
+
+
+def test_held_vetoed_or_infeasible_framework(tmp_path):
+    inst = write_tiny(tmp_path / "i")
+    r = cli("solve", str(inst), "--framework", "U")
+    assert r.returncode == 3 and "vetoed by P5" in r.stdout and "inconsistent bounds" not in r.stdout + r.stderr
+    assert "Why the held framework (U) cannot carry the force" in r.stdout
+    r = cli("solve", str(write_tiny(tmp_path / "j", b_open=False)), "--framework", "B", "--json")
+    doc = json.loads(r.stdout)
+    assert r.returncode == 3 and doc["framework_held"]["free_optimum"]["framework"] == "A"
+    assert all(d.startswith("B:") for d in doc["diagnosis"])
