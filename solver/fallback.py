@@ -30,7 +30,6 @@ from models.objective import model_weights, objective_expression
 from solver.adapter import HighsModel, RunResult
 from solver.session import Session
 from solver.solution import Solution
-from solver.status import Status
 from solver.thresholds import FrameworkOptimum, framework_optima
 
 
@@ -171,7 +170,3 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
         "gaps": {"frameworks": {f: fo.solution.mip_gap for f, fo in feasible.items()}, "pairs": pair_gaps},
     }
     return fb, [s1, s2], ""
-
-
-def status_of(plans: list[Solution]) -> Status:
-    return plans[0].status if plans else Status.INFEASIBLE

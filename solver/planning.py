@@ -115,8 +115,3 @@ def brief_fallback(instance, options, sol: Solution) -> tuple[dict | None, str |
     if fb is not None:
         fb = {**fb, "money": [p.money for p in planned.extra.get("plans", [])]}
     return fb, planned.extra.get("fallback_reason")
-
-
-def fallback_dict(sol: Solution) -> dict | None:
-    """The fallback as solution.json has it (None when there is no Plan B)."""
-    return sol.extra.get("fallback")
