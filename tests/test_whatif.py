@@ -57,7 +57,7 @@ def test_deltas_split_money_penalties_and_weights(whatif):
 
 def test_screen_shows_deltas_not_internals(whatif):
     _, _, output = whatif
-    assert "Δcost" in output and "Δobjective" in output
+    assert "Δmoney" in output and "Δobjective" in output
     assert "persistent" not in output and "rebuild" not in output and "solve_time" not in output
 
 

@@ -77,7 +77,9 @@ class Alternatives:
                 {
                     "rank": a.rank,
                     **{k: v for k, v in a.solution.to_dict().items() if k in (
-                        "status", "objective", "terms", "framework", "mip_gap", "allocation", "roles", "nations")},
+                        "status", "objective", "terms", "framework", "mip_gap", "allocation", "roles", "nations",
+                        "money")},
+                    "delta_money": _delta_money(a.solution, self.alternatives[0].solution),
                     "bound": a.bound,
                     "certified_by": a.certified_by,
                     "distance": a.distance,
@@ -89,6 +91,14 @@ class Alternatives:
             "unavailable": self.unavailable,
             "timings": self.timings,
         }
+
+
+def _delta_money(s: Solution, best: Solution) -> float | None:
+    """Money of an alternative minus the best's (instance units); the objective's
+    difference is in ``changes.deltas.objective`` and is not money."""
+    if s.money is None or best.money is None:
+        return None
+    return round(s.money["total"] - best.money["total"], 9) + 0.0
 
 
 # --------------------------------------------------------------------------- the pool

@@ -139,12 +139,13 @@ class Explainer:
         run = self.base.optimise(forcing=forcing, floor=bound, start=self._start(forcing))
         sol = self.base.solution(run) if run.message != NOTHING_TO_FORCE else None
         out = {"status": str(sol.status) if sol is not None else "infeasible",
-               "objective": None, "delta": None, "changes": {}, "conflicts": [], "hard_limit": None}
+               "objective": None, "delta": None, "delta_money": None, "changes": {}, "conflicts": [],
+               "hard_limit": None}
         if sol is not None and sol.status.has_solution:
             out["objective"] = sol.objective
             if opt.status.has_solution:
                 out["delta"] = round(sol.objective - opt.objective, 9) + 0.0
-                out["delta_money"] = round(sol.terms["cost"] - opt.terms["cost"], 9) + 0.0  # asset + setup costs
+                out["delta_money"] = delta_money(sol, opt)
                 out["changes"] = changes(opt, sol)
                 out["summary"] = describe(out["changes"])
                 out["brief"] = brief(out["changes"])
@@ -162,17 +163,19 @@ class Explainer:
         for f in self.base.data.frameworks:
             forcing = Forcing(framework=f)
             row = {"framework": f, "name": str(self.inst.frameworks.at[f, "name"]),
-                   "approval_probability": approval_probability(self.base.data.risk[f])}
-            if self.base.data.vetoes[f]:
+                   "approval_probability": 0.0 if self.base.data.vetoes[f] else approval_probability(self.base.data.risk[f])}
+            if self.base.data.vetoes[f]:  # a veto is certain: approval 0, whatever the others' chances
                 found, _ = self.relaxer.conflicts(forcing, self.eo.order, self.eo.max_conflicts)
-                row.update(status="vetoed", objective=None, delta=None, vetoed_by=self.base.data.vetoes[f],
+                row.update(status="vetoed", objective=None, delta=None, delta_money=None,
+                           vetoed_by=self.base.data.vetoes[f],
                            conflicts=[[c.to_dict() for c in x] for x in found])
             elif f == self.optimum.framework:
-                row.update(status="optimal", objective=self.optimum.objective, delta=0.0, conflicts=[])
+                row.update(status="optimal", objective=self.optimum.objective, delta=0.0, delta_money=0.0,
+                           conflicts=[])
             else:
                 a = self.answer(forcing)
                 row.update(status="optimal" if a["objective"] is not None else a["status"], objective=a["objective"],
-                           delta=a["delta"], conflicts=a["conflicts"], summary=a.get("summary", ""),
+                           delta=a["delta"], delta_money=a["delta_money"], conflicts=a["conflicts"], summary=a.get("summary", ""),
                            brief=a.get("brief", ""))
                 if a["hard_limit"]:
                     row["hard_limit"] = a["hard_limit"]
@@ -213,6 +216,13 @@ class Explainer:
                                                                  "conflicts", "hard_limit", "summary")})
             rows.append(row)
         return rows
+
+
+def delta_money(sol: Solution, opt: Solution) -> float | None:
+    """Money of a plan minus the optimum's (instance units), None when either has none."""
+    if sol.money is None or opt.money is None:
+        return None
+    return round(sol.money["total"] - opt.money["total"], 9) + 0.0
 
 
 def approval_probability(risk: float) -> float:
@@ -372,7 +382,10 @@ def why_chosen(inst: Instance, opt: Solution, frameworks: list[dict]) -> list[st
         if row["status"] == "vetoed":
             out.append(f"the {row['name']} is vetoed by {_names(nats.loc[row.get('vetoed_by', []), 'name'])}")
         elif row["delta"] is not None:
-            out.append(f"the {row['name']} would cost {row['delta']:+,.2f} more")
+            money = row.get("delta_money")
+            unit = f" {inst.settings.units['cost']}" if inst.settings.units.get("cost") else ""
+            out.append(f"the {row['name']} has an objective {row['delta']:+,.2f} higher (money, penalties and "
+                       f"weights together)" + ("" if money is None else f"; its money {money:+,.2f}{unit}"))
         else:
             out.append(f"the {row['name']} cannot carry the force as the commitments stand")
     return out

@@ -17,6 +17,7 @@ import pandas as pd
 
 from models.eligibility import eligibility_warnings, eligible_pairs
 from solver.analysis import alternatives as alt
+from solver.analysis import planning
 from solver.analysis.conflicts import ExplainOptions
 from solver.analysis.diagnose import diagnose
 from solver.analysis.explain import Explanation, raw_of
@@ -74,23 +75,48 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
 
 def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
           out: str | Path | None = None, write_model: str | Path | None = None,
-          report: str | Path | None = None) -> Solution:
+          report: str | Path | None = None, *, framework: str | None = None, fallback: bool = False,
+          change_penalty: float | None = None, with_thresholds: bool = True,
+          thresholds_time_limit: float | None = None) -> Solution:
     """Solve an instance (or the path of one) and explain it when it is infeasible.
     ``progress`` is called during the search with {incumbent, bound, gap}; ``out`` gets
     solution.json, the CSV tables and solution.xlsx; ``write_model`` the model (.lp/.mps);
-    ``report`` the brief (brief.html, as ``forcealloc report``)."""
+    ``report`` the brief (brief.html, as ``forcealloc report``). ``framework`` holds one
+    framework (compared with the free optimum); ``fallback`` adds Plan B (``change_penalty``,
+    default instance.yaml's); ``with_thresholds`` False skips the thresholds (their
+    per-framework re-solves; ``thresholds_time_limit`` caps each of them, in seconds)."""
     for dest in (out, report):
         if dest is not None:
             check_destination(dest)
     if write_model:
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
+    if change_penalty is not None and not (change_penalty >= 0 and change_penalty != float("inf")):
+        raise OptionError("--change-penalty", f"a finite number >= 0 (not {change_penalty})")
+    if framework is not None and fallback:
+        raise OptionError("--framework", "either a held framework or --fallback, not both")
     instance = _instance(instance)
     session = Session(instance, options, progress=progress)
+    planning.check_framework(session, framework)
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
         _written(lambda: session.write_model(write_model), write_model)
-    run = session.optimise()
-    sol = _solution(session, run)
+    run = None  # the free optimum's run, when that is the answer (the brief starts from it)
+    if framework is not None:
+        sol = planning.solve_held(session, framework=framework)
+    elif fallback:
+        penalty = instance.settings.fallback_change_penalty if change_penalty is None else change_penalty
+        sol = planning.solve_fallback(session, change_penalty=penalty, with_thresholds=with_thresholds)
+    else:
+        run = session.optimise()
+        sol = session.solution(run)
+        if with_thresholds:
+            planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
+        else:
+            sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
+    if sol.status == Status.INFEASIBLE:
+        sol.diagnosis, sol.infeasibility = diagnose(session)
+        if framework is not None:  # only the held framework's reasons: the others are not asked about
+            sol.diagnosis = [d for d in sol.diagnosis if d.startswith(f"{framework}:")] or sol.diagnosis
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
     if report is not None:
@@ -124,7 +150,7 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
             answers_only: bool = False) -> Explanation:
     """Why this framework and these nations, per framework (best objective, or minimal
     conflicts and the cheapest repair), per nation (in with its roles, or out and why, with
-    the proven cost of forcing it in) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
+    the proven objective difference of forcing it in, and its money difference) and per ``why_not`` (FRAMEWORK, NATION or NATION:ROLE);
     ``matrix`` adds every (nation, role) pair on the batch runner. ``out`` gets
     explanation.json, the CSV tables and explanation.xlsx. ``answers_only`` skips the
     per-framework and per-nation parts (``--why-not`` on its own)."""
@@ -160,7 +186,10 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     inst = _instance(instance)
     session = Session(inst, options, progress=progress)
     run = session.optimise()
-    return _brief(inst, instance, session, run, _solution(session, run), options, out, batch, k, progress)
+    sol = _solution(session, run)
+    if sol.status.has_solution:
+        planning.add_thresholds(session, sol)
+    return _brief(inst, instance, session, run, sol, options, out, batch, k, progress)
 
 
 def _solution(session: Session, run) -> Solution:
@@ -175,11 +204,13 @@ def _brief(inst: Instance, source, session: Session, run, sol: Solution, options
            batch: dict | None, k: int, progress: Progress | None) -> Path:
     """The brief from one solved session: the explanation and the alternatives start from
     its answer instead of solving the instance again."""
-    ex = explain_instance(inst, options, ExplainOptions(), (), progress, solved=(session, run))
-    alts = alt.k_best(inst, k, "nation-role", None, options, session=session, first=sol) \
-        if sol.status.has_solution else None
+    solved = (session, run) if run is not None else None  # a held framework or Plan B: explain the free optimum
+    ex = explain_instance(inst, options, ExplainOptions(), (), progress, solved=solved)
+    alts = alt.k_best(inst, k, "nation-role", None, options, session=session if solved else None,
+                      first=sol if solved else None) if sol.status.has_solution else None
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
+    ctx["fallback"], ctx["fallback_reason"] = planning.brief_fallback(session, sol)
     out = Path(out)
 
     def write_all() -> None:

@@ -38,6 +38,12 @@ from solver.present.progress import BatchProgress, SolveProgress
 from solver.present.terminal import print_alternatives, print_batch, print_issues, print_solution
 
 
+def _finite_penalty(ctx, param, value):
+    if value is not None and value == float("inf"):
+        raise click.BadParameter("a finite number", param_hint="--change-penalty")
+    return value
+
+
 def _check(path: str):
     inst, warnings = api.check(path)
     print_issues(warnings, err, "Warnings:")
@@ -67,8 +73,22 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print solution.json to stdout instead of tables.")
 @click.option("--write-model", type=click.Path(dir_okay=False),
               help="Also write the model with domain names (.lp or .mps by extension).")
+@click.option("--framework", "held", metavar="FRAMEWORK",
+              help="Hold this framework; the answer says what holding it changes against the free optimum.")
+@click.option("--fallback", is_flag=True,
+              help="Plan B: a primary plan and a fallback plan under another framework if the primary is not "
+                   "approved, minimising the expected objective plus the change penalty x changed pledges.")
+@click.option("--change-penalty", type=click.FloatRange(min=0), default=None, callback=_finite_penalty,
+              help="With --fallback: penalty per nation-role pledge that differs between the plans "
+                   "[default: instance.yaml fallback.change_penalty, else 0].")
+@click.option("--no-thresholds", is_flag=True,
+              help="Skip the thresholds of the choice (one re-solve per other framework; on large instances "
+                   "they can take several times the solve itself).")
+@click.option("--thresholds-time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds for each framework's re-solve behind the thresholds [default: --time-limit].")
 @solve_options
-def solve(instance, out_dir, as_json, write_model, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalty, no_thresholds,
+          thresholds_time_limit, **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -79,7 +99,9 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     inst = _check(instance)
     progress = _progress(kw)
     try:
-        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model)
+        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model, framework=held,
+                        fallback=fallback, change_penalty=change_penalty, with_thresholds=not no_thresholds,
+                        thresholds_time_limit=thresholds_time_limit)
     finally:
         progress.done()
     if as_json:
@@ -218,8 +240,9 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     For each framework: its best objective and the difference to the optimum,
     or, when vetoed or infeasible, minimal conflicts of political commitments
     (lifting any one member cures it) and the cheapest set to lift. For each
-    nation: in with its roles, or out and why, with the proven cost of forcing
-    it in. Differences are proven to --mip-gap.
+    nation: in with its roles, or out and why, with the proven objective
+    difference of forcing it in (and its money difference, in the instance's
+    units). Differences are proven to --mip-gap.
     """
     inst = _check(instance)
     progress = _progress(kw, "explaining")

@@ -37,6 +37,7 @@ class Settings:
     lex_tolerance: float = 0.0
     gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
     units: dict[str, str] = field(default_factory=dict)  # {"cost": "EUR million per year", "strength": ...}
+    fallback_change_penalty: float = 0.0  # instance.yaml fallback: {change_penalty} (Plan B, MODEL.md v3)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.adapter import HighsModel, RunResult, highs_version
 from solver.io.input_rules import lexicographic_problems
+from solver.results.money import money_of
 from solver.results.solution import Solution, allocation_table, evaluate, gap_objective
 
 DEFAULT_TIME_LIMIT = 300.0
@@ -118,6 +119,20 @@ class Engine:
         self.y_cols = self.highs.cols(m.framework[f] for f in self.data.frameworks)
         self._rows = 0
 
+    @classmethod
+    def over(cls, model: pyo.ConcreteModel, instance: Instance, options: SolveOptions, data: ModelData) -> Engine:
+        """An engine over a model assembled elsewhere from ``data`` (Plan B's two plans as
+        blocks of one model): the same runs, options and records; the caller reads its
+        allocation from the columns."""
+        e = cls.__new__(cls)
+        e.options, e.progress, e.instance, e.data = options, None, instance, data
+        e.model, e.index, e.transformed = model, None, None
+        if not hasattr(model, "scratch"):
+            model.scratch = pyo.Block()
+        e.highs = HighsModel(model)
+        e.timings, e.x_cols, e.y_cols, e._rows = {}, None, None, 0
+        return e
+
     def size(self) -> dict[str, int]:
         return self.highs.size()
 
@@ -155,7 +170,7 @@ class Engine:
         with self.highs.on_progress(progress if progress is not None else self.progress):
             result = self.highs.run(o.time_limit, o.mip_gap, o.threads, o.seed, log, start, relaxation)
         run = Run(**vars(result), options=o)
-        if run.columns is not None:
+        if run.columns is not None and self.x_cols is not None:
             self._read_allocation(run)
         return run
 
@@ -319,6 +334,8 @@ class Engine:
         sol.mip_gap, sol.bound = run.gap, run.bound
         sol.gap_objective = gap_objective(self.instance.settings, terms)
         sol.stages = run.stages or []
+        sol.money = money_of(allocation=alloc, setup=float(self.instance.frameworks.at[run.framework, "setup_cost"]),
+                             unit=self.instance.settings.units.get("cost"))
         return sol
 
     def solver_info(self, run: Run, by_framework: bool = False) -> dict:

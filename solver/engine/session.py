@@ -27,9 +27,10 @@ from solver.results.solution import Solution
 class Session(Engine):
     """An engine searched the forcealloc way (see the module docstring)."""
 
-    def stages(self) -> tuple[tuple[str, ...], float] | None:
-        """The lexicographic priorities in force (options first, then instance.yaml), or None."""
-        o, s = self.options, self.instance.settings
+    def stages(self, o: SolveOptions | None = None) -> tuple[tuple[str, ...], float] | None:
+        """The lexicographic priorities in force under options ``o`` (the session's by
+        default; options first, then instance.yaml), or None."""
+        o, s = o or self.options, self.instance.settings
         stages = s.lexicographic if o.lexicographic is None else o.lexicographic
         if not stages:
             return None
@@ -47,7 +48,7 @@ class Session(Engine):
         return run
 
     def _optimise(self, o: SolveOptions, forcing: Forcing | None, floor: float | None, start) -> Run:
-        lex = self.stages()
+        lex = self.stages(o)
         with self.scratch(), self._forcing(forcing or Forcing()) as possible:
             if not possible:
                 return Run(status=Status.INFEASIBLE, message=NOTHING_TO_FORCE)

@@ -184,7 +184,7 @@ PARAMETRIC = frozenset((t.name, c.name) for t in TABLES.values() for c in t.colu
 
 # Keys of instance.yaml (and of the xlsx ``settings`` sheet, where nested keys
 # are written with a dot: ``objective.cost``).
-SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap")
+SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap", "fallback")
 UNIT_KEYS = ("cost", "strength")  # units: {cost: EUR million per year, strength: capability points}
 OBJECTIVE_KEYS = (*WEIGHTED_TERMS, "lexicographic", "lex_tolerance")
 

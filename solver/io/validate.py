@@ -297,8 +297,15 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     if gap is not None and not (isinstance(gap, dict) and gap.get("sense") in ("min", "max")):
         out.error(src, "a mapping with sense: min|max (written by import-gap)", column="gap", value=gap)
         gap = None
+    fb = s.get("fallback") or {}
+    if not isinstance(fb, dict) or not set(fb) <= {"change_penalty"}:
+        out.error(src, "a mapping with change_penalty (Plan B), e.g. fallback: {change_penalty: 10}",
+                  column="fallback", value=fb)
+        fb = {}
+    penalty = _number(fb, "change_penalty", src, out, 0.0, prefix="fallback.")
     return Settings(
         name=str(s.get("name") or (raw.path.stem if raw.path else "instance")),
+        fallback_change_penalty=float(penalty) if isinstance(penalty, (int, float)) else 0.0,
         description=str(s.get("description") or ""),
         min_coalition_nations=_number(s, "min_coalition_nations", src, out, 0, integer=True),
         weights=weights,

@@ -80,9 +80,12 @@ def _summary_sheet(doc: dict) -> pd.DataFrame:
     units = doc.get("units") or {}
     cost_unit = f" ({units['cost']})" if units.get("cost") else ""
     rows = [("instance", doc["instance"]), ("status", doc["status"]), ("framework", doc["framework"]),
-            ("approval probability", doc.get("approval_probability")), ("objective", doc["objective"]),
+            ("approval probability", doc.get("approval_probability")),
+            ("objective (money, penalties and weights together)", doc["objective"]),
             ("proven within (gap)", doc["mip_gap"])]
     rows += [(f"{k}{cost_unit if k == 'cost' else ''}", v) for k, v in doc["terms"].items()]
+    money = doc.get("money") or {}
+    rows += [(f"money: {k}{cost_unit}", v) for k, v in money.items() if k in ("asset", "reserve", "setup", "total")]
     rows += [(f"unit of {k}", v) for k, v in units.items()]
     rows += [("why no allocation", line) for line in doc.get("diagnosis", [])]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -94,7 +97,11 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
     doc = sol.to_dict()
     with staged_dir(out_dir) as tmp:
         (tmp / "solution.json").write_text(json_text(doc), encoding="utf-8")
-        tables = {"allocation": sol.allocation, "roles": _flat(sol.roles), "nations": sol.nations}
+        alloc = sol.allocation
+        if sol.extra.get("plans"):  # Plan B: both plans' allocations, by plan (1 primary, 2 fallback)
+            alloc = pd.concat([p.allocation.assign(plan=i) for i, p in enumerate(sol.extra["plans"], 1)],
+                              ignore_index=True)
+        tables = {"allocation": alloc, "roles": _flat(sol.roles), "nations": sol.nations}
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
         solver = pd.DataFrame(list(doc["solver"].items()), columns=["item", "value"])
@@ -127,6 +134,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["units"] = dict(s.units)
     if s.gap:
         settings["gap"] = dict(s.gap)
+    if s.fallback_change_penalty:
+        settings["fallback"] = {"change_penalty": s.fallback_change_penalty}
     return tables, settings
 
 
@@ -186,12 +195,15 @@ def write_instance(inst: Instance, dest: str | Path) -> Path:
 def alternatives_table(alts) -> pd.DataFrame:
     """One row per alternative: objective terms, framework, distance and what changed."""
     rows = []
+    first = (alts.alternatives[0].solution.money or {}).get("total") if alts.alternatives else None
     for a in alts.alternatives:
         s, ch = a.solution, a.changes
         rows.append({
             "rank": a.rank, "status": str(s.status), "objective": s.objective,
             **{t: s.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
             "delta_objective": ch.get("deltas", {}).get("objective"),
+            "money": (s.money or {}).get("total"),
+            "delta_money": None if s.money is None or first is None else round(s.money["total"] - first, 9) + 0.0,
             "framework": s.framework, "distance": a.distance, "min_distance": a.min_distance,
             "bound": a.bound, "certified_by": a.certified_by,
             "nations_join": ";".join(ch.get("nations_join", [])),

@@ -100,8 +100,9 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "title": inst.name, "description": inst.settings.description, "units": units, "solution": sol,
         "framework_name": str(inst.frameworks.at[sol.framework, "name"]) if sol.framework else None,
         "approval": _pct(sol.approval_probability), "objective": _fmt(sol.objective),
-        "cost": _fmt(sol.terms.get("cost")), "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
+        "cost": _fmt((sol.money or {}).get("total", sol.terms.get("cost"))), "money": sol.money, "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
         "covered_all": covered_all,
+        "fallback": None, "fallback_reason": None,  # Plan B, set by solver.app.api when approval is below 50 %
         "coverage": _table(coverage), "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{r.name} ({r.shortfall:g} short)" for r in roles.itertuples() if r.shortfall > 1e-9],
     }
@@ -150,20 +151,22 @@ def _batch_pictures(batch: dict) -> list[dict]:
     if len(impacts):
         labels = [str(d) if isinstance(d, str) and d else s for s, d in zip(impacts["scenario"],
                                                                               impacts["description"], strict=True)]
-        svg = charts.ranked(labels, list(impacts["delta_cost"].astype(float)), "What-ifs: the change in cost",
-                            "Δ cost against the base")
+        svg = charts.ranked(labels, list(impacts["delta_cost"].astype(float)), "What-ifs: the change in money",
+                            "Δ money against the base")
         table = impacts[["scenario", "delta_cost", "delta_shortfall", "delta_objective", "roles_short",
                          "nations_leave"]].fillna("")
         out.append({"id": "whatif", "title": "What-if impacts", "svg": svg, "table": _table(table),
-                    "note": "Δcost is money; Δshortfall the penalty for roles left short."})
+                    "note": "Δcost is money in the instance's units; Δshortfall the penalty for roles left short; "
+                            "Δobjective money, penalties and weights together."})
     prices = rows[rows["scenario"].str.match(r"^(veto|vetoes|refusal|caveat|link|budget|share):")]
     if len(prices):
         price = -prices["delta_objective"].astype(float)
         svg = charts.ranked(list(prices["description"].astype(str)), list(price),
-                            "The price of each political commitment", "saving if the commitment were lifted")
-        table = pd.DataFrame({"commitment": prices["description"], "price": price,
-                              "framework then": prices["framework"]}).sort_values("price", ascending=False)
-        out.append({"id": "prices", "title": "What each political commitment costs", "svg": svg,
+                            "The price of each political commitment (objective)",
+                            "objective saved if the commitment were lifted")
+        table = pd.DataFrame({"commitment": prices["description"], "objective saved": price,
+                              "framework then": prices["framework"]}).sort_values("objective saved", ascending=False)
+        out.append({"id": "prices", "title": "What each political commitment is worth in objective", "svg": svg,
                     "table": _table(table), "note": f"{len(batch.get('skipped', []))} commitments could not change "
                                                     "the answer and were not priced."})
     return out

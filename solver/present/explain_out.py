@@ -54,7 +54,8 @@ def _clean(d):
 def tables(ex) -> dict[str, pd.DataFrame]:
     frameworks = pd.DataFrame([{
         "framework": f["framework"], "name": f["name"], "status": f["status"],
-        "approval_probability": f["approval_probability"], "objective": f["objective"], "delta": f["delta"],
+        "approval_probability": f["approval_probability"], "objective": f["objective"],
+        "delta_objective": f["delta"], "delta_money": f.get("delta_money"),
         "vetoed_by": ";".join(f.get("vetoed_by", [])), "conflicts": _commitments(f["conflicts"]),
         "repair": "; ".join(c["text"] for c in f["repair"]["lift"]) if f.get("repair") else "",
         "repair_objective": f["repair"]["objective"] if f.get("repair") else None,
@@ -63,18 +64,20 @@ def tables(ex) -> dict[str, pd.DataFrame]:
         "nation": n["nation"], "name": n["name"], "status": n["status"], "roles": ";".join(n["roles"]),
         "reasons": " | ".join(n["reasons"]),
         "forced_in_status": n["forced_in"]["status"] if n["forced_in"] else None,
-        "forced_in_delta": n["forced_in"]["delta"] if n["forced_in"] else None} for n in ex.nations])
+        "forced_in_delta_objective": n["forced_in"]["delta"] if n["forced_in"] else None,
+        "forced_in_delta_money": n["forced_in"].get("delta_money") if n["forced_in"] else None} for n in ex.nations])
     why = pd.DataFrame([{
-        "question": w["question"], "status": w["status"], "objective": w["objective"], "delta": w["delta"],
+        "question": w["question"], "status": w["status"], "objective": w["objective"],
+        "delta_objective": w["delta"], "delta_money": w.get("delta_money"),
         "what_changes": w.get("summary", ""), "conflicts": _commitments(w["conflicts"]),
         "hard_limit": w.get("hard_limit") or "", "answer": " ".join(" ".join(w.get("answer") or []).split()),
-        "delta_money": w.get("delta_money"), "already": w.get("already") or "",
+        "already": w.get("already") or "",
         "repair_mode": w.get("repair_mode") or "",
         "repairs": " | ".join("; ".join(c["text"] for c in r["lift"]) for r in w.get("repairs") or []),
         "repair_delta": (w.get("repairs") or [{}])[0].get("delta"),
         "repair_delta_money": (w.get("repairs") or [{}])[0].get("delta_money")} for w in ex.why_not],
-        columns=["question", "status", "objective", "delta", "what_changes", "conflicts", "hard_limit", "answer",
-                 "delta_money", "already", "repair_mode", "repairs", "repair_delta", "repair_delta_money"])
+        columns=["question", "status", "objective", "delta_objective", "delta_money", "what_changes", "conflicts",
+                 "hard_limit", "answer", "already", "repair_mode", "repairs", "repair_delta", "repair_delta_money"])
     out = {"frameworks": frameworks, "nations": nations, "why_not": why}
     if ex.regret is not None:
         out["regret"] = ex.regret.reset_index()
@@ -98,7 +101,8 @@ def print_explanation(ex, console: Console) -> None:
     opt = ex.optimum
     if opt.status.has_solution:
         console.print(Text.assemble(("Why ", "bold"), (str(opt.framework), "bold"),
-                                    f": the best allocation, objective {_num(opt.objective)}, approval "
+                                    f": the best allocation, objective {_num(opt.objective)} (money "
+                                    f"{_num((opt.money or {}).get('total'))}), approval "
                                     f"{percent(opt.approval_probability)}, proven within {100 * ex.mip_gap:g} %."))
     else:
         console.print(Text("No framework can carry the force as the commitments stand.", "bold"))
@@ -106,7 +110,7 @@ def print_explanation(ex, console: Console) -> None:
         console.print(_t(f"  - {line}"))
     wide = console.width >= WIDE
     console.print(Text("Frameworks", "bold"))
-    t = _table(console, ("framework", "approval", "objective", "vs best", "why not, and the cheapest repair"))
+    t = _table(console, ("framework", "approval", "objective", "Δobjective (Δmoney)", "why not, and the cheapest repair"))
     for f in ex.frameworks:
         why = []
         if f["status"] == "vetoed":
@@ -121,15 +125,17 @@ def print_explanation(ex, console: Console) -> None:
         if f.get("brief"):
             why.append(f["brief"])
         t.add_row(_t(f["framework"]), percent(f["approval_probability"]), _num(f["objective"]),
-                  "" if f["delta"] in (None, 0.0) else _signed(f["delta"]), _t("\n".join(why) or "chosen"))
+                  "" if f["delta"] in (None, 0.0) else f"{_signed(f['delta'])} ({_signed(f.get('delta_money'))})",
+                  _t("\n".join(why) or "chosen"))
     console.print(t)
     out = [n for n in ex.nations if n["status"] == "out"]
     inside = [n for n in ex.nations if n["status"] == "in"]
     console.print(Text(f"Nations: {len(inside)} in, {len(out)} out", "bold"))
-    t = _table(console, ("nation", "why it is out", "forced in"))
+    t = _table(console, ("nation", "why it is out", "forced in: Δobjective (Δmoney)"))
     for n in out:
         forced = n["forced_in"] or {}
-        cost = _signed(forced["delta"]) if forced.get("delta") is not None else forced.get("status", "-")
+        cost = f"{_signed(forced['delta'])} ({_signed(forced.get('delta_money'))})" if forced.get("delta") is not None \
+            else forced.get("status", "-")
         t.add_row(_t(n["nation"]), _t("; ".join(n["reasons"]) or "-"), _t(cost))
     console.print(t)
     if any(n.get("binding") for n in out):
@@ -139,7 +145,8 @@ def print_explanation(ex, console: Console) -> None:
                          + (f" in {units}" if units else "") + "."))
     print_why_not(ex, console)
     if ex.regret is not None:
-        console.print(Text("Regret matrix (regret.csv): the proven cost of forcing each nation into each role",
+        console.print(Text("Regret matrix (regret.csv): the proven objective difference of forcing each nation into "
+                           "each role (not money)",
                            "bold"))
 
 

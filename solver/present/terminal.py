@@ -84,7 +84,9 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
         console.print(_t(f"  solver: {sol.solver['message']}"))
     if not sol.status.has_solution:
         if sol.diagnosis:
-            console.print("Why no framework can carry the force:")
+            held = sol.extra.get("framework_held")
+            console.print(f"Why the held framework ({held['framework']}) cannot carry the force:" if held
+                          else "Why no framework can carry the force:", markup=False)
             for line in sol.diagnosis:
                 console.print(_t(f"  - {line}"))
         return
@@ -103,6 +105,9 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
         console.print(f"GAP objective: [bold]{_num(sol.gap_objective)}[/bold]")
     _print_roles(sol, console)
     _print_nations(sol, console)
+    from solver.present.plans import print_plan_extras  # noqa: I001  (held framework, thresholds, Plan B)
+
+    print_plan_extras(sol, console, names)
 
 
 def _print_objective(sol: Solution, console: Console) -> None:
@@ -177,7 +182,8 @@ def _print_nations(sol: Solution, console: Console) -> None:
             continue
         part = part.sort_values(["strength", "cost"], ascending=[False, True])
         t = _table(title, console)
-        cols = ["nation", *(["name"] if wide else []), "assets", "strength", *(["share"] if not out else []), "cost"]
+        cols = ["nation", *(["name"] if wide else []), "assets", "strength", *(["share"] if not out else []),
+                "asset cost"]
         for c in cols:
             t.add_column(c, justify="left" if c in ("nation", "name") else "right")
         strength, cost = _column(list(part["strength"])), _column(list(part["cost"]))
@@ -187,6 +193,9 @@ def _print_nations(sol: Solution, console: Console) -> None:
         console.print(t)
     if sol.units.get("cost"):
         console.print(_t(f"Costs in {sol.units['cost']}."))
+    from solver.present.plans import print_money  # noqa: I001  (money per nation, setup included)
+
+    print_money(sol, console)
 
 
 def print_alternatives(alts, console: Console, risks: dict[str, float] | None = None) -> None:
@@ -199,24 +208,31 @@ def print_alternatives(alts, console: Console, risks: dict[str, float] | None = 
         wide = console.width >= WIDE
         t = _table(f"Alternatives ({alts.level}), best first; ranking {alts.note}", console)
         t.show_lines = True
-        cols = ["rank", "objective", "vs best", "framework", *(["distance", "proof"] if wide else []),
+        money0 = (alts.alternatives[0].solution.money or {}).get("total")
+        cols = ["rank", "objective", "Δobjective", "Δmoney", "framework", *(["distance", "proof"] if wide else []),
                 "what changed"]
         for c in cols:
-            t.add_column(c, justify="right" if c in ("rank", "objective", "vs best", "distance") else "left",
+            t.add_column(c, justify="right" if c in ("rank", "objective", "Δobjective", "Δmoney", "distance")
+                         else "left",
                          overflow="fold", ratio=4 if c == "what changed" else None)
         for a in alts.alternatives:
             s = a.solution
             pct = 100 * (s.objective - best) / max(1.0, abs(best))
             delta = "-" if a.rank == 1 else f"{_signed(s.objective - best)} ({pct:.2f} %)"
+            m = (s.money or {}).get("total")
+            dmoney = "-" if a.rank == 1 or m is None or money0 is None else _signed(m - money0)
             fw = f"{s.framework} ({percent(s.approval_probability)})"
             extra = []
             if wide:
                 dist = str(a.distance) if a.min_distance is None else f"{a.distance} (min {a.min_distance})"
                 proof = "" if a.bound is None else f"bound {_num(a.bound)}" + (" (pool)" if a.certified_by == "pool" else "")
                 extra = [dist, proof]
-            t.add_row(str(a.rank), _num(s.objective), delta, fw, *extra,
+            t.add_row(str(a.rank), _num(s.objective), delta, dmoney, fw, *extra,
                       _t("best allocation" if a.rank == 1 else describe(a.changes)))
         console.print(t)
+        unit = alts.alternatives[0].solution.units.get("cost")
+        console.print(_t("Δobjective: money, penalties and weights together (not a cost); Δmoney: "
+                         + (unit or "money units") + ", no weights."))
     if getattr(alts, "stopped", ""):
         console.print(_t(f"The list ends here: {alts.stopped}."))
     for f, u in alts.unavailable.items():
@@ -229,11 +245,12 @@ def print_alternatives(alts, console: Console, risks: dict[str, float] | None = 
 def print_batch(table, console: Console, priced: bool = False, skipped: list[dict] | None = None) -> None:
     """Deltas against the base: money, penalties and who joins or leaves; for the
     commitments sweep, the price of each political commitment."""
-    t = _table("What-if results against the base (Δcost: money; Δshort: penalties for roles left short; "
+    t = _table("What-if results against the base (Δmoney: money in the instance's units, setup included; "
+               "Δshort: penalties for roles left short; Δobjective: money, penalties and weights together; "
                "changes: nations joining +, leaving -, roles short)", console)
     t.add_column("scenario", overflow="fold", max_width=20 if console.width < WIDE else 34)
     t.add_column("framework", overflow="fold", max_width=11 if console.width < WIDE else 20)
-    for c in ("Δcost", "Δshort", "Δobjective"):
+    for c in ("Δmoney", "Δshort", "Δobjective"):
         t.add_column(c, justify="right", no_wrap=True)
     t.add_column("changes", overflow="fold", ratio=1)
     for r in table.itertuples(index=False):
@@ -258,8 +275,9 @@ def _print_prices(table, console: Console, skipped: list[dict]) -> None:
     rows = table[table["scenario"] != "base"].copy()
     rows["price"] = -rows["delta_objective"].astype(float)
     rows = rows.sort_values(["price", "scenario"], ascending=[False, True], na_position="last")
-    t = _table("Price of each political commitment: what lifting it alone would save", console)
-    for c in ("commitment", "price", "framework then"):
+    t = _table("Price of each political commitment: the objective lifting it alone would save "
+               "(money, penalties and weights together)", console)
+    for c in ("commitment", "objective saved", "framework then"):
         t.add_column(c, justify="right" if c == "price" else "left", overflow="fold")
     for r in rows.itertuples(index=False):
         price = "makes it feasible" if r.price != r.price and r.status in ("optimal", "feasible") else _num(r.price)

@@ -15,10 +15,12 @@ import pandas as pd
 from models.eligibility import ModelData
 from solver.domain.instance import TERMS
 from solver.domain.status import Status
+from solver.results.money import apportion_setup
 
 ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
 ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
 NATION_COLUMNS = ["nation", "name", "assets", "contribution", "in_theatre", "out_of_theatre", "share", "cost"]
+# evaluate adds setup_share and money (cost + setup share; solver.results.money): the column adds up to the total
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Solution:
     gap_objective: float | None = None
     stages: list[dict] = field(default_factory=list)  # lexicographic stages
     units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
+    money: dict | None = None  # asset, reserve and setup costs, unweighted (solver.results.money)
+    extra: dict = field(default_factory=dict)  # more keys of solution.json: thresholds, fallback, plans, held
 
     @property
     def approval_probability(self) -> float | None:
@@ -62,8 +66,9 @@ class Solution:
         """The x vector: (asset, role) pairs."""
         return set(zip(self.allocation["asset"], self.allocation["role"], strict=True))
 
-    def to_dict(self) -> dict:
-        """The ``solution.json`` document."""
+    def to_dict(self, plans: bool = True) -> dict:
+        """The ``solution.json`` document (``plans`` False: one plan of Plan B, without the
+        fallback keys)."""
         def records(df: pd.DataFrame) -> list[dict]:
             return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
 
@@ -79,6 +84,7 @@ class Solution:
             "approval_probability": _plain(self.approval_probability),
             "units": self.units,
             "total_shortfall": _plain(self.total_shortfall) if self.status.has_solution else None,
+            "money": None if self.money is None else {k: _plain(v) for k, v in self.money.items()},
             "allocation": records(self.allocation),
             "roles": records(self.roles),
             "nations": records(self.nations),
@@ -91,7 +97,22 @@ class Solution:
         if self.diagnosis:
             out["diagnosis"] = self.diagnosis
             out["infeasibility"] = self.infeasibility
+        for k, v in self.extra.items():
+            if k == "plans":
+                if plans:
+                    out[k] = [p.to_dict(plans=False) for p in v]
+            elif plans or k not in ("fallback", "fallback_reason"):
+                out[k] = _clean(v)
         return out
+
+
+def _clean(v):
+    """Nested dicts and lists of plain values (solution.json extras)."""
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    return _plain(v)
 
 
 def _plain(v):
@@ -173,6 +194,7 @@ def evaluate(data: ModelData, framework: str, alloc: pd.DataFrame, weights: dict
     nat = nat[NATION_COLUMNS].sort_values(["in_theatre", "contribution", "nation"], ascending=[False, False, True])
     nat = nat.reset_index(drop=True)
     nat["assets"] = nat["assets"].astype(int)
+    nat = apportion_setup(nations=nat, setup=float(inst.frameworks.at[framework, "setup_cost"]))
 
     penalty = roles["shortfall_penalty"]
     soft = penalty.notna()

@@ -8,7 +8,8 @@ changes objective weights moves the objective with the same allocation).
 ``delta_objective`` = weights(base) . (terms(scenario) - terms(base)) +
 ``delta_weights``, and the first term is cost weight x ``delta_cost`` +
 ``delta_shortfall`` + ``delta_other`` (approval risk and enabler dependence at
-the base's weights). Who joins and who leaves, and which roles fall short
+the base's weights). ``delta_money`` is the change of money (asset, reserve and
+setup costs, unweighted; equal to ``delta_cost`` until reserves exist). Who joins and who leaves, and which roles fall short
 by how much, are named.
 """
 
@@ -25,7 +26,8 @@ from solver.io.writers import atomic_write
 SUMMARY_COLUMNS = [
     "scenario", "description", "status", "framework", "approval_probability", "objective", "cost", "shortfall",
     "approval_risk", "enabler_dependence", "delta_objective", "delta_cost", "delta_shortfall", "delta_other",
-    "delta_weights", "nations", "nations_join", "nations_leave", "roles_short", "total_shortfall", "nation_list",
+    "delta_weights", "money", "delta_money", "nations", "nations_join", "nations_leave", "roles_short",
+    "total_shortfall", "nation_list",
     "objective_at_base_weights", "other_at_base_weights", "solve_time_s", "path", "attempts", "error", "digest",
 ]
 SCREEN_COLUMNS = ["scenario", "status", "framework", "delta_cost", "delta_shortfall", "delta_objective",
@@ -51,7 +53,7 @@ def summary_frame(rows: list[dict]) -> pd.DataFrame:
     if not len(df):
         return df
     df = df.astype({c: object for c in ("nations_join", "nations_leave", "delta_objective", "delta_cost",
-                                        "delta_shortfall", "delta_other", "delta_weights")})
+                                        "delta_shortfall", "delta_other", "delta_weights", "delta_money")})
     base = df[df["scenario"] == "base"]
     b = base.iloc[0].to_dict() if len(base) else {}
     solved = bool(b) and b.get("status") in ("optimal", "feasible")
@@ -59,12 +61,14 @@ def summary_frame(rows: list[dict]) -> pd.DataFrame:
     for i, r in df.iterrows():
         has = r["status"] in ("optimal", "feasible")
         if r["scenario"] == "base" or not has or not solved:
-            for c in ("delta_objective", "delta_cost", "delta_shortfall", "delta_other", "delta_weights"):
+            for c in ("delta_objective", "delta_cost", "delta_shortfall", "delta_other", "delta_weights",
+                      "delta_money"):
                 df.at[i, c] = None
             df.at[i, "nations_join"] = df.at[i, "nations_leave"] = ""
             continue
         df.at[i, "delta_objective"] = _diff(r["objective"], b["objective"])
         df.at[i, "delta_cost"] = _diff(r["cost"], b["cost"])
+        df.at[i, "delta_money"] = _diff(r["money"], b.get("money"))  # asset, reserve and setup costs
         df.at[i, "delta_shortfall"] = _diff(r["shortfall"], b["shortfall"])
         df.at[i, "delta_weights"] = _diff(r["objective"], r["objective_at_base_weights"])
         df.at[i, "delta_other"] = _diff(r["other_at_base_weights"], b.get("other_at_base_weights"))

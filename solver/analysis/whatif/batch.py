@@ -153,6 +153,7 @@ def _row(sol: Solution, base_weights: dict[str, float]) -> dict:
     row = {
         "status": str(sol.status), "objective": sol.objective,
         **{t: sol.terms.get(t) for t in ("cost", "shortfall", "approval_risk", "enabler_dependence")},
+        "money": (sol.money or {}).get("total"),
         "framework": sol.framework, "approval_probability": sol.approval_probability,
         "nations": len(sol.nations), "nation_list": ";".join(sorted(sol.nations["nation"])) if len(sol.nations) else "",
         "total_shortfall": sol.total_shortfall if sol.status.has_solution else None, "error": "",

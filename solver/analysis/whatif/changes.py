@@ -339,6 +339,11 @@ def check_scenarios(raw: RawInstance, scenarios: list[Scenario]) -> list[Issue]:
                     seen.add(key)
                     kind = next(iter(change))
                     issues.append(Issue(sc.where(i), f"{kind}: {exc}", value=exc.value))
+        held = sc.force.get("framework") if sc.force else None
+        if held is not None and held not in set(cur.tables["frameworks"]["framework"]):
+            issues.append(Issue(sc.where(), f"framework: a framework of the instance to hold "
+                                f"({', '.join(cur.tables['frameworks']['framework'])})" + _hint(held,
+                                cur.tables["frameworks"]["framework"]), value=held))
         if ok and not sc.parametric:
             try:
                 validate(cur)

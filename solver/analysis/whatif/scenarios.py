@@ -178,9 +178,13 @@ def read_scenarios_all(path: str | Path) -> tuple[list[Scenario], str | None, li
         if name in raw:
             issues.append(Issue(where, f"a unique scenario name ('{name}' repeats)", value=name))
             continue
-        unknown = set(item) - {"name", "description", "changes", "extends", "__line__"}
+        unknown = set(item) - {"name", "description", "changes", "extends", "framework", "__line__"}
         if unknown:
-            issues.append(Issue(where, f"scenario keys name, description, extends, changes (not {', '.join(sorted(unknown))})"))
+            issues.append(Issue(where, f"scenario keys name, description, extends, changes, framework "
+                                       f"(not {', '.join(sorted(unknown))})"))
+        if "framework" in item and (not isinstance(item["framework"], str) or not item["framework"]):
+            issues.append(Issue(where, f"scenario '{name}': framework: the code of one framework, held",
+                                value=item["framework"]))
         changes = item.get("changes") or []
         if not isinstance(changes, list):
             issues.append(Issue(where, f"scenario '{name}': a list under 'changes'"))
@@ -218,8 +222,10 @@ def read_scenarios_all(path: str | Path) -> tuple[list[Scenario], str | None, li
         for c in changes:
             if "solver" in c:
                 solver.update(_strip(c["solver"]))
+        held = next((sc["framework"] for sc in chain if sc.get("framework")), None)  # own, else extended
         scenarios.append(Scenario(name, [_strip(c) for c in changes], item["__line__"],
-                                  str(item.get("description") or ""), solver, lines, src))
+                                  str(item.get("description") or ""), solver, lines, src,
+                                  force={"framework": str(held)} if held else {}))
     issues += name_issues(scenarios)
     base = doc.get("base")
     return scenarios, (str((path.parent / base).resolve()) if base else None), issues
