@@ -152,13 +152,14 @@ def test_plan_b_random_instances_match_enumeration(tmp_path, seed, penalty):
 
 def test_brief_gets_plan_b_below_half(tmp_path):
     from solver.analysis.planning import brief_fallback
+    from solver.engine.session import Session
     from solver.io import load_instance
 
     inst = load_instance(write_tiny(tmp_path / "i", p_a=0.4, weight=20.0, penalty=5.0))
     sol = api.solve(inst, EXACT, with_thresholds=False)
     assert sol.framework == "A" and sol.approval_probability == pytest.approx(0.4)
-    fb, reason = brief_fallback(inst, EXACT, sol)
+    fb, reason = brief_fallback(Session(inst, EXACT), sol)
     value, f1, f2 = brute_plan_b(p=_p(0.4, 0.9), penalty=5.0)  # the instance's change penalty
     assert reason is None and fb["value"] == pytest.approx(value) and (fb["primary"], fb["fallback"]) == (f1, f2)
     sure = api.solve(load_instance(write_tiny(tmp_path / "j", p_a=0.6, weight=20.0)), EXACT, with_thresholds=False)
-    assert brief_fallback(load_instance(tmp_path / "j"), EXACT, sure) == (None, None)
+    assert brief_fallback(Session(load_instance(tmp_path / "j"), EXACT), sure) == (None, None)

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from solver.io.sheets import write_csv, write_workbook
 from solver.io.writers import json_text, staged_dir
-from solver.present.terminal import WIDE, _num, _signed, _t, percent
+from solver.present.format import WIDE, num, percent, plain, signed
 from solver.results.solution import _plain
 
 EXPLANATION_FILES = ("explanation.json", "frameworks.csv", "nations.csv", "why_not.csv", "explanation.xlsx")
@@ -101,16 +101,16 @@ def print_explanation(ex, console: Console) -> None:
     opt = ex.optimum
     if opt.status.has_solution:
         console.print(Text.assemble(("Why ", "bold"), (str(opt.framework), "bold"),
-                                    f": the best allocation, objective {_num(opt.objective)} (money "
-                                    f"{_num((opt.money or {}).get('total'))}), approval "
+                                    f": the best allocation, objective {num(opt.objective)} (money "
+                                    f"{num((opt.money or {}).get('total'))}), approval "
                                     f"{percent(opt.approval_probability)}, proven within {100 * ex.mip_gap:g} %."))
     else:
         console.print(Text("No framework can carry the force as the commitments stand.", "bold"))
     for line in ex.why:
-        console.print(_t(f"  - {line}"))
+        console.print(plain(f"  - {line}"))
     wide = console.width >= WIDE
     console.print(Text("Frameworks", "bold"))
-    t = _table(console, ("framework", "approval", "objective", "Δobjective (Δmoney)", "why not, and the cheapest repair"))
+    t = _columns_table(console, ("framework", "approval", "objective", "Δobjective (Δmoney)", "why not, and the cheapest repair"))
     for f in ex.frameworks:
         why = []
         if f["status"] == "vetoed":
@@ -121,26 +121,26 @@ def print_explanation(ex, console: Console) -> None:
             why.append(f["hard_limit"])
         if f.get("repair"):
             why.append("cheapest repair: lift " + "; ".join(c["text"] for c in f["repair"]["lift"])
-                       + f" (then {_num(f['repair']['objective'])})")
+                       + f" (then {num(f['repair']['objective'])})")
         if f.get("brief"):
             why.append(f["brief"])
-        t.add_row(_t(f["framework"]), percent(f["approval_probability"]), _num(f["objective"]),
-                  "" if f["delta"] in (None, 0.0) else f"{_signed(f['delta'])} ({_signed(f.get('delta_money'))})",
-                  _t("\n".join(why) or "chosen"))
+        t.add_row(plain(f["framework"]), percent(f["approval_probability"]), num(f["objective"]),
+                  "" if f["delta"] in (None, 0.0) else f"{signed(f['delta'])} ({signed(f.get('delta_money'))})",
+                  plain("\n".join(why) or "chosen"))
     console.print(t)
     out = [n for n in ex.nations if n["status"] == "out"]
     inside = [n for n in ex.nations if n["status"] == "in"]
     console.print(Text(f"Nations: {len(inside)} in, {len(out)} out", "bold"))
-    t = _table(console, ("nation", "why it is out", "forced in: Δobjective (Δmoney)"))
+    t = _columns_table(console, ("nation", "why it is out", "forced in: Δobjective (Δmoney)"))
     for n in out:
         forced = n["forced_in"] or {}
-        cost = f"{_signed(forced['delta'])} ({_signed(forced.get('delta_money'))})" if forced.get("delta") is not None \
+        cost = f"{signed(forced['delta'])} ({signed(forced.get('delta_money'))})" if forced.get("delta") is not None \
             else forced.get("status", "-")
-        t.add_row(_t(n["nation"]), _t("; ".join(n["reasons"]) or "-"), _t(cost))
+        t.add_row(plain(n["nation"]), plain("; ".join(n["reasons"]) or "-"), plain(cost))
     console.print(t)
     if any(n.get("binding") for n in out):
         units = ex.optimum.units.get("cost") if ex.optimum.units else None
-        console.print(_t("Reasons checked by lifting each alone and re-solving with the nation forced in; "
+        console.print(plain("Reasons checked by lifting each alone and re-solving with the nation forced in; "
                          "objective: difference against the optimum; money: asset and setup costs"
                          + (f" in {units}" if units else "") + "."))
     print_why_not(ex, console)
@@ -158,10 +158,10 @@ def print_why_not(ex, console: Console) -> None:
         head, _, rest = lines[0].partition(": ")
         console.print(Text.assemble(("Why not ", "bold"), (head, "bold"), ": ", rest))
         for line in lines[1:]:
-            console.print(_t(line))
+            console.print(plain(line))
 
 
-def _table(console: Console, cols: tuple[str, ...]) -> Table:
+def _columns_table(console: Console, cols: tuple[str, ...]) -> Table:
     t = Table(expand=False, show_lines=True)
     for c in cols:
         t.add_column(c, overflow="fold", justify="right" if c in ("approval", "objective", "vs best") else "left",
