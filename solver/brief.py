@@ -20,7 +20,6 @@ import pandas as pd
 from solver import brief_charts as bcharts
 from solver import brief_facts as facts
 from solver import charts
-from solver.compare import brief as brief_changes
 from solver.io.writers import atomic_write
 
 MAX_ROWS = 40  # a table on paper: the rest is in the files
@@ -77,7 +76,7 @@ def _table(df: pd.DataFrame) -> dict:
     return {"cols": cols, "rows": rows}
 
 
-def _framework_rows(ex, fw_names: dict, best_money: float | None, nat_names: dict) -> list[dict]:
+def _framework_rows(ex, fw_names: dict, best_money: float | None, nat_names: dict, role_names: dict) -> list[dict]:
     rows = []
     for f in ex.frameworks:
         why = ""
@@ -85,8 +84,10 @@ def _framework_rows(ex, fw_names: dict, best_money: float | None, nat_names: dic
             why = "vetoed by " + ", ".join(nat_names.get(n, n) for n in f.get("vetoed_by", []))
         elif f["objective"] is None and f["conflicts"]:
             why = "; ".join(c["text"] for c in f["conflicts"][0])
+        elif f.get("changes"):
+            why = facts.named_changes(f["changes"], fw_names, nat_names, role_names)
         elif f.get("brief"):
-            why = f["brief"]
+            why = facts.rename_codes(f["brief"], fw_names, nat_names, role_names)
         dm = f.get("delta_money")
         rows.append({**f, "name": fw_names.get(f["framework"], f.get("name", f["framework"])), "why_not": why,
                      "approval_probability": 0.0 if f["status"] == "vetoed" else f.get("approval_probability"),
@@ -208,7 +209,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     fb = fallback if fallback is not None else doc.get("fallback")
     fb_reason = fallback_reason or doc.get("fallback_reason") or (doc.get("fallback") is None and "fallback" in doc
                                                                   and (doc.get("reason") or None)) or None
-    fw_rows = _framework_rows(ex, fw_names, money, nat_names)
+    fw_rows = _framework_rows(ex, fw_names, money, nat_names, role_names)
     impacts = facts.whatif_impacts(batch["summary"], money, sol.framework, fw_names, role_names) \
         if batch is not None else None
     prices = facts.commitment_prices(batch)
@@ -223,7 +224,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "setup": None if not setup else _fmt(setup),
         "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
         "covered_all": covered_all, "n_roles": len(roles),
-        "coverage": _table(coverage), "why": ex.why, "status": str(sol.status),
+        "coverage": {**_table(coverage), "id": "coverage"}, "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{role_names.get(r.role, r.name)} ({r.shortfall:g} short)" for r in roles.itertuples()
                         if r.shortfall > 1e-9],
         "plan_b": facts.plan_b(doc, fb, fb_reason, fw_rows, fw_names),
@@ -243,6 +244,9 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     ctx["out"] = [{"nation": n["nation"], "name": n["name"], "reasons": n["reasons"],
                    "cost": None if not n["forced_in"] or n["forced_in"]["delta"] is None
                    else f"{n['forced_in']['delta']:+,.2f}"} for n in out]
+    ctx["out_table"] = _table(pd.DataFrame(
+        [{"nation": n["name"], "why not": "; ".join(n["reasons"]), "objective if forced in": n["cost"] or "-"}
+         for n in ctx["out"]], columns=["nation", "why not", "objective if forced in"]))
     ctx["repairs"] = [{"framework": f["name"], "lift": [c["text"] for c in f["repair"]["lift"]],
                        "objective": _fmt(f["repair"]["objective"])}
                       for f in ex.frameworks if f.get("repair")]
@@ -254,21 +258,23 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     pictures.append({"id": "allocation", "title": "Who provides what", "svg": svg, "table": _table(table),
                      "note": "Strength each nation gives each role in the recommended allocation."})
     svg, table = charts.frameworks(fw_rows)
-    pictures.append({"id": "frameworks", "title": "The frameworks compared", "svg": svg, "table": _table(table),
+    pictures.append({"id": "frameworks", "title": "The frameworks compared", "svg": svg,
+                     "table": {**_table(table), "id": "frameworks-table"},
                      "note": "The best allocation under each framework (objective: money plus weighted penalties, "
                              "not a cost); a blocked framework has no bar, a vetoed one is approved at 0 %."})
     if alts is not None and alts.alternatives:
         best = alts.alternatives[0].solution.objective
         rows = [{"rank": a.rank, "objective": a.solution.objective, "delta": a.solution.objective - best,
                  "distance": a.distance, "framework": fw_names.get(a.solution.framework, a.solution.framework),
-                 "changes": "best allocation" if a.rank == 1 else brief_changes(a.changes)} for a in alts.alternatives]
+                 "changes": "best allocation" if a.rank == 1
+                 else facts.named_changes(a.changes, fw_names, nat_names, role_names)} for a in alts.alternatives]
         svg, table = charts.alternatives(rows)
         pictures.append({"id": "alternatives", "title": "The next best allocations", "svg": svg,
                          "table": _table(table), "note": f"Ranked by objective (not a cost); {alts.stopped}."})
     nations = sol.nations.assign(nation=sol.nations["nation"].map(lambda n: nat_names.get(n, n)))
     svg, table = charts.theatre(nations)
     pictures.append({"id": "theatre", "title": "The force in theatre and the support behind it", "svg": svg,
-                     "table": _table(table),
+                     "table": _table(table), "side": True,
                      "note": "Enablers flown from outside the theatre support the force; they are not part of it."})
     if batch is not None:
         pictures += _batch_pictures(batch, impacts, prices)

@@ -27,8 +27,8 @@ def whatif_severity(df: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """Ranked what-ifs (most severe on top): money change, roles short and nations leaving side by
     side, the severity class as the label's colour key and the framework switch written out."""
     n = len(df)
-    fig, axes = plt.subplots(1, 3, figsize=(9.2, 0.42 * n + 1.3), sharey=True,
-                             gridspec_kw={"width_ratios": [3, 1.3, 1.3]})
+    fig, axes = plt.subplots(1, 3, figsize=(7.2, 0.45 * n + 1.0), sharey=True,
+                             gridspec_kw={"width_ratios": [2.4, 1, 1]})
     y = np.arange(n)[::-1]
     colours = [SEVERITY_COLOUR[s] for s in df["severity"]]
     money = df["money change"].astype(float).to_numpy()
@@ -40,9 +40,9 @@ def whatif_severity(df: pd.DataFrame) -> tuple[str, pd.DataFrame]:
                 ha="left" if v >= 0 else "right")
     a0.axvline(0, color=GREY, lw=0.8)
     a0.set_xlim(min(0, money.min() if n else 0) - 0.25 * span, max(0, money.max() if n else 0) + 0.3 * span)
-    labels = [f"{wrap(w, 38, 2)}\n[{s}{'' if f == 'stays' else ', ' + f}]"
+    labels = [f"{wrap(w, 34, 2)}\n[{s}{'' if f == 'stays' else ', ' + f}]"
               for w, s, f in zip(df["what-if"], df["severity"], df["framework"], strict=True)]
-    a0.set_yticks(y, labels, fontsize=7)
+    a0.set_yticks(y, labels, fontsize=7.5)
     a0.set_title("money change", loc="left", fontsize=8)
     for ax, col, title in ((a1, "roles short", "roles short"), (a2, "nations leaving", "nations leaving")):
         vals = df[col].astype(float).to_numpy()

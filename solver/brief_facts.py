@@ -95,10 +95,10 @@ def threshold_lines(th: dict | None, fw_names: dict, weight: float | None) -> li
     if lo is not None or hi is not None:
         parts = []
         if lo is not None:
-            parts.append(f"below {fmt(lo, 3)} {_name(fw_names, s_lo)} takes over")
+            parts.append(f"below {lo:,.6g} {_name(fw_names, s_lo)} takes over")
         if hi is not None:
-            parts.append(f"above {fmt(hi, 3)} {_name(fw_names, s_hi)} takes over")
-        today = "" if weight is None else f" (today {fmt(weight, 3)})"
+            parts.append(f"above {hi:,.6g} {_name(fw_names, s_hi)} takes over")
+        today = "" if weight is None else f" (today {weight:,.6g})"
         out.append(f"It stays the choice for any approval-risk weight in its range{today}: " + "; ".join(parts) + ".")
     return out
 
@@ -195,7 +195,9 @@ def whatif_impacts(summary: pd.DataFrame, base_money: float | None, base_framewo
         else:
             sev = "no change"
         desc = r.get("description")
-        recs.append({"what-if": desc if isinstance(desc, str) and desc else str(r["scenario"]),
+        desc = desc if isinstance(desc, str) and desc.strip() else ""
+        label = desc if len(desc) >= 25 else f"{r['scenario']}: {desc}".rstrip(": ")
+        recs.append({"what-if": label,
                      "severity": sev, "money change": dm, "shortfall change": ds, "roles short": len(short),
                      "nations leaving": len(leave), "nations joining": len(join),
                      "framework": "stays" if not switch else "→ " + _name(fw_names, fw),
@@ -210,3 +212,45 @@ def whatif_impacts(summary: pd.DataFrame, base_money: float | None, base_framewo
     df = df.sort_values(["_s", "roles short", "shortfall change", "nations leaving", "money change"],
                         ascending=[True, False, False, False, False], kind="stable")
     return df.drop(columns="_s").reset_index(drop=True)
+
+
+def named_changes(ch: dict | None, fw_names: dict, nat_names: dict, role_names: dict, most: int = 5) -> str:
+    """What changed against the optimum (solver.compare.changes) in names, not codes: the
+    framework switch, who joins and leaves (named when few), the roles whose coverage moves."""
+    if not ch:
+        return ""
+
+    def names(xs: list[str]) -> str:
+        named = [_name(nat_names, x) for x in xs]
+        return ", ".join(named) if len(named) <= most else f"{len(named)} nations ({', '.join(named[:most])}, …)"
+
+    parts = []
+    if ch.get("framework"):
+        parts.append(f"framework {_name(fw_names, ch['framework']['from'])} → {_name(fw_names, ch['framework']['to'])}")
+    if ch.get("nations_join"):
+        parts.append("join " + names(ch["nations_join"]))
+    if ch.get("nations_leave"):
+        parts.append("leave " + names(ch["nations_leave"]))
+    roles = ch.get("roles") or []
+    moved = [f"{_name(role_names, r['role'])} {r['before']:g}→{r['after']:g}" for r in roles
+             if abs(r["before"] - r["after"]) > 1e-9]
+    if moved:
+        parts.append("coverage " + ", ".join(moved))
+    elif roles and not parts:
+        parts.append("; ".join(f"{_name(role_names, r['role'])}: " + ", ".join(
+            f"{_name(nat_names, x['nation'])} {x['from']:g}→{x['to']:g}" for x in r["nations"]) for r in roles))
+    return "; ".join(parts) if parts else "same nation-role pattern"
+
+
+def rename_codes(text: str, fw_names: dict, nat_names: dict, role_names: dict) -> str:
+    """A line written with codes (solver.compare.brief) in names: nation codes anywhere, a
+    framework code after 'framework' or an arrow, a role code before its numbers."""
+    text = re.sub(r"\b[A-Z]{3}\b", lambda m: str(nat_names.get(m.group(0), m.group(0))), text)
+    if fw_names:
+        fws = "|".join(re.escape(str(k)) for k in sorted(fw_names, key=len, reverse=True))
+        text = re.sub(rf"(?<=framework )({fws})\b|(?<=→ )({fws})\b",
+                      lambda m: str(fw_names[m.group(0)]), text)
+    if role_names:
+        rs = "|".join(re.escape(str(k)) for k in sorted(role_names, key=len, reverse=True))
+        text = re.sub(rf"\b({rs})(?= -?[\d.]+→)", lambda m: str(role_names[m.group(0)]), text)
+    return text
