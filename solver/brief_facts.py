@@ -95,11 +95,11 @@ def threshold_lines(th: dict | None, fw_names: dict, weight: float | None) -> li
     if lo is not None or hi is not None:
         parts = []
         if lo is not None:
-            parts.append(f"below {lo:,.6g} {_name(fw_names, s_lo)} takes over")
+            parts.append(f"below {lo:,.6g}: {_name(fw_names, s_lo)}")
         if hi is not None:
-            parts.append(f"above {hi:,.6g} {_name(fw_names, s_hi)} takes over")
+            parts.append(f"above {hi:,.6g}: {_name(fw_names, s_hi)}")
         today = "" if weight is None else f" (today {weight:,.6g})"
-        out.append(f"It stays the choice for any approval-risk weight in its range{today}: " + "; ".join(parts) + ".")
+        out.append(f"Approval-risk weight{today}: " + "; ".join(parts) + ".")
     return out
 
 

@@ -187,30 +187,34 @@ def test_page_one_alone_holds_the_headline_and_no_page_is_half_blank(browser, br
 
 
 def _svg_words(svg: str) -> list[str]:
-    words = []
-    for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S):
-        words += re.sub(r"<[^>]+>", " ", t).split()
-    return words
+    """The words drawn in an SVG, without the bracketed severity line under each what-if."""
+    import html as htmllib
+
+    texts = [re.sub(r"<[^>]+>", " ", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)]
+    joined = htmllib.unescape(" ".join(texts))
+    return re.sub(r"\[[^\]]*\]", " ", joined).split()
+
+
+CHART_WORDS = set(["What-ifs,", "most", "severe", "first", "money", "change", "roles", "short", "nations", "leaving", "The", "price", "of", "each", "political", "commitment", "objective", "saved", "if", "the", "were", "lifted"])
 
 
 def test_labels_are_never_cut_inside_a_word(briefs, bundled_batch, consent_batch):
     """Every word drawn in the what-if and commitment charts is a whole word of a description."""
-    import html as htmllib
-
     import pandas as pd
 
     for name, batch in (("whatif", bundled_batch), ("bundled", consent_batch)):
         summary = pd.read_csv(batch["out"] / "summary.csv")
-        vocab = set()
+        vocab = set(CHART_WORDS)
         for text in list(summary["description"].astype(str)) + list(summary["scenario"].astype(str)):
             vocab |= set(text.split()) | {w + ":" for w in text.split()}
         page = briefs[name].read_text(encoding="utf-8")
         section = "whatif" if name == "whatif" else "prices"
         svg = page[page.index(f'<section id="{section}">'):]
         svg = svg[:svg.index("</svg>")]
-        words = [htmllib.unescape(w) for w in _svg_words(svg)]
-        label = re.compile(r"^(\[|\]|…|[-+−]?[\d,.]+|[a-z →\-]+\]?|\[?severe,?|\[?major\]?|\[?moderate\]?|\[?minor\]?)$")
-        bad = [w for w in words if w not in vocab and not label.match(w) and w.strip("[],") not in vocab]
+        words = _svg_words(svg)
+        assert len(words) > 20
+        number = re.compile(r"^([-+−]?[\d,.]+|…)$")
+        bad = [w for w in words if w not in vocab and not number.match(w)]
         assert bad == [], bad[:10]
 
 
@@ -407,7 +411,7 @@ def test_plan_b_from_the_document_and_from_the_context(parts, browser):
 def test_thresholds_on_page_one(parts, browser):
     tile = _text(browser, _render(parts, {"thresholds": THRESHOLDS}), "#fact-approval")
     assert "above 8.1 % (then: Lead-nation coalition)" in tile
-    assert "(today 100): below 40.5 EU CSDP mission takes over; above 212.25 Lead-nation coalition" in tile
+    assert "weight (today 100): below 40.5: EU CSDP mission; above 212.25: Lead-nation coalition." in tile
     assert "above" not in _text(browser, _render(parts, {"thresholds": None}), "#fact-approval")
 
 
