@@ -99,7 +99,8 @@ def _why_lines(why: list[str], rows: list[dict], chosen: str | None) -> list[str
     """The explanation's reasons for the chosen framework; lines about the other frameworks are
     replaced by ours (which say objective, never cost)."""
     others = [str(f["name"]).lower() for f in rows if f["framework"] != chosen]
-    return [w for w in why if not any(o in w.lower() for o in others)][:3]
+    return [w for w in why if not any(o in w.lower() for o in others)
+            and not w.lower().startswith("no framework can carry")][:3]
 
 
 def _framework_lines(rows: list[dict], chosen: str | None) -> list[str]:
@@ -113,7 +114,7 @@ def _framework_lines(rows: list[dict], chosen: str | None) -> list[str]:
         elif f.get("objective") is None:
             out.append(f"{f['name']} cannot carry the force as the commitments stand")
         elif f.get("delta") is not None:
-            money = "" if f.get("delta_money") is None else f", money {f['delta_money']:+,.2f} per period"
+            money = "" if f.get("delta_money") is None else f", money {f['delta_money']:+,.2f}"
             out.append(f"{f['name']}: objective {f['delta']:+,.2f} against the recommendation (money and "
                        f"penalties together{money})")
     return out
@@ -235,6 +236,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "commitment": facts.dearest_commitment(prices, unit),
         "framework_lines": _framework_lines(fw_rows, sol.framework),
         "why_lines": _why_lines(ex.why, fw_rows, sol.framework),
+        "diagnosis": [facts.rename_codes(str(d), fw_names, nat_names, role_names) for d in sol.diagnosis or []],
         "illustrative": "illustrative" not in (inst.settings.description or "").lower(),
         "worst_whatif": None if impacts is None or not len(impacts) or impacts.iloc[0]["severity"] == "no change"
         else _worst(impacts.iloc[0]),

@@ -248,9 +248,10 @@ def rename_codes(text: str, fw_names: dict, nat_names: dict, role_names: dict) -
     text = re.sub(r"\b[A-Z]{3}\b", lambda m: str(nat_names.get(m.group(0), m.group(0))), text)
     if fw_names:
         fws = "|".join(re.escape(str(k)) for k in sorted(fw_names, key=len, reverse=True))
-        text = re.sub(rf"(?<=framework )({fws})\b|(?<=→ )({fws})\b",
+        text = re.sub(rf"(?<=framework )({fws})\b|(?<=→ )({fws})\b|^({fws})(?=:)",
                       lambda m: str(fw_names[m.group(0)]), text)
     if role_names:
         rs = "|".join(re.escape(str(k)) for k in sorted(role_names, key=len, reverse=True))
         text = re.sub(rf"\b({rs})(?= -?[\d.]+→)", lambda m: str(role_names[m.group(0)]), text)
+        text = re.sub(rf"'({rs})'", lambda m: str(role_names[m.group(1)]), text)
     return text

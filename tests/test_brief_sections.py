@@ -166,3 +166,21 @@ def test_the_rotation_chart_and_its_numbers(parts, browser):
     assert per_period[3] == 0 and per_period[1] > 0
     assert f"France {per_period[1]:g} {per_period[2]:g} 0" in annex
     assert "<svg" in html[html.index('id="mission"'):]
+
+
+@pytest.mark.quick
+def test_codes_become_names():
+    from solver.brief_facts import named_changes, rename_codes
+
+    fw, nat, roles = {"nato": "NATO command", "coalition": "Lead-nation coalition"}, \
+        {"AUS": "Australia", "DEU": "Germany"}, {"backstop": "US backstop", "land": "Land brigades"}
+    line = "framework nato → coalition; join AUS; leave DEU; coverage backstop 50→0"
+    assert rename_codes(line, fw, nat, roles) == ("framework NATO command → Lead-nation coalition; join Australia; "
+                                                  "leave Germany; coverage US backstop 50→0")
+    assert rename_codes("nato: role 'land' short (from DEU)", fw, nat, roles) == \
+        "NATO command: role Land brigades short (from Germany)"
+    ch = {"framework": {"from": "nato", "to": "coalition"}, "nations_join": ["AUS"], "nations_leave": ["DEU"],
+          "roles": [{"role": "backstop", "before": 50.0, "after": 0.0, "nations": []}]}
+    assert named_changes(ch, fw, nat, roles) == line.replace("nato", "NATO command").replace(
+        "coalition", "Lead-nation coalition").replace("AUS", "Australia").replace("DEU", "Germany").replace(
+        "backstop", "US backstop")
