@@ -184,3 +184,22 @@ def test_codes_become_names():
     assert named_changes(ch, fw, nat, roles) == line.replace("nato", "NATO command").replace(
         "coalition", "Lead-nation coalition").replace("AUS", "Australia").replace("DEU", "Germany").replace(
         "backstop", "US backstop")
+
+
+def test_framework_money_when_the_explanation_carries_it(parts, browser):
+    """explanation.json's delta_money (money of each framework's plan minus the optimum's) is shown
+    as money beside the objective, on page 1 and in the comparison table."""
+    from dataclasses import replace
+
+    from solver.brief import context, render
+
+    frameworks = [{**f, "delta_money": None if f["delta"] is None else 463.8 * (f["delta"] > 0)}
+                  for f in parts["ex"].frameworks]
+    ex = replace(parts["ex"], frameworks=frameworks)
+    html = render(context(_Doc(parts["sol"], {"money": 2380.2}), ex, parts["alts"], parts["inst"], parts["bundled"],
+                          parts["options"]))
+    headline = _text(browser, html, "#headline")
+    assert "Lead-nation coalition: objective +934.84 against the recommendation" in headline
+    assert "money +463.80" in headline
+    table = _text(browser, html, "#frameworks-table")
+    assert "money vs best" in table and "2,844 463.80" in table  # 2,380.20 + 463.80
