@@ -21,22 +21,8 @@ from solver.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 SECTIONS = ["Annex: why", "Who provides what", "The frameworks compared", "The next best allocations",
             "The force in theatre and the support behind it"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    assert CHROMIUM, "Debian's chromium is needed (.ci/run installs it): apt-get install -y chromium"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,10 @@ and page 1 still holds the whole headline when every part is there.
 from __future__ import annotations
 
 import pytest
-import test_brief
 from test_brief import ARTIFACTS
 
 from solver import api
 
-browser = test_brief.browser  # the same Chromium fixture
 # The optional parts of solution.json, as the other features write them (fake but well-formed).
 FALLBACK = {"primary": "nato", "fallback": "coalition", "p_primary": 0.1989765, "p_fallback": 1.0,
             "expected_objective": 3310.25, "value": 3322.25, "changes_count": 12, "expected_money": 2750.75,
