@@ -156,7 +156,9 @@ def _robust(doc: dict, nat: dict, roles: dict) -> dict | None:
                            "covered after": w.get("covered_after"), "requirement": w.get("requirement")}
                           for w in rb.get("worst_case") or []],
                          columns=["role", "nations withdrawn", "covered after", "requirement"])
-    out = {"k": rb.get("k"), "from": rb.get("from"), "recourse": bool(rb.get("recourse")),
+    src = rb.get("from")
+    out = {"k": rb.get("k"), "recourse": bool(rb.get("recourse")),
+           "from": ", ".join(nat.get(n, n) for n in src) if isinstance(src, list) else f"the {src or 'hesitant'} nations",
            "protected": ", ".join(roles.get(r, r) for r in rb.get("roles") or []) if isinstance(rb.get("roles"), list)
            else str(rb.get("roles") or "-"),
            "worst": _table(worst), "price": facts.fmt(rb.get("price")), "price_money": facts.fmt(rb.get("price_money")),

@@ -19,7 +19,7 @@ FALLBACK = {"primary": "nato", "fallback": "coalition", "p_primary": 0.1989765, 
                         {"nation": "AUS", "role": "backstop", "in": "fallback"}]}
 THRESHOLDS = {"framework": "nato", "approval_floor": 0.0812, "successor": "coalition",
               "weight_range": [40.5, 212.25], "weight_successors": ["eu", "coalition"]}
-ROBUST = {"k": 1, "from": "hesitant", "roles": ["land", "backstop"], "recourse": False,
+ROBUST = {"k": 1, "from": ["POL", "USA"], "roles": ["land", "backstop"], "recourse": False,
           "worst_case": [{"role": "land", "withdrawn": ["POL"], "covered_after": 120.0, "requirement": 160.0}],
           "critical_nations": ["POL", "USA"], "coverage_probability": {"land": 0.64, "backstop": 0.9},
           "objective_k0": 2609.16, "price": 123.4, "price_money": 100.5}
@@ -123,6 +123,7 @@ def test_withdrawals_on_page_one_and_in_their_annex(parts, browser):
     tile = _text(browser, html, "#fact-risk")
     assert "Poland, United States" in tile and "64 %" in tile
     annex = _text(browser, html, "#robust")
+    assert "from Poland, United States" in annex
     for needle in ["Poland", "120", "160", "100.50", "123.40", "2,609.16", "64 %", "90 %", "US backstop"]:
         assert needle in annex, needle
     assert "No critical nation" in _text(browser, _render(parts, {"robust": {**ROBUST, "critical_nations": []}}),
