@@ -46,7 +46,8 @@ def _forcealloc_version() -> str:
 def _fmt(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return "-"
-    if isinstance(v, (int, float)):
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = 0.0 if abs(v) < 0.5 * 10 ** -digits else v + 0.0  # never "-0"
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.{digits}f}"
     return str(v)
 
@@ -215,7 +216,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     fw_rows = _framework_rows(ex, fw_names, money, nat_names, role_names)
     impacts = facts.whatif_impacts(batch["summary"], money, sol.framework, fw_names, role_names) \
         if batch is not None else None
-    prices = facts.commitment_prices(batch)
+    prices = facts.commitment_prices(batch, fw_names)
     setup = None
     if sol.framework and "setup_cost" in inst.frameworks:
         setup = float(inst.frameworks.at[sol.framework, "setup_cost"])
@@ -314,13 +315,17 @@ def _batch_pictures(batch: dict, impacts: pd.DataFrame | None, prices: pd.DataFr
                             "more nations leaving, or money up 10 % or more, is major. Money change is in the "
                             "instance's units; shortfall change is a penalty, not money."})
     if prices is not None:
-        svg = charts.ranked(list(prices["commitment"]), list(prices["saving"]),
+        drawn = prices[prices["saving"].abs() > 1e-9]
+        drawn = drawn if len(drawn) else prices.head(1)
+        svg = charts.ranked(list(drawn["commitment"]), list(drawn["saving"]),
                             "The price of each political commitment", "objective saved if the commitment were lifted")
         out.append({"id": "prices", "title": "What each political commitment costs", "svg": svg,
                     "table": _table(prices),
                     "note": f"Saving: the fall in the objective (money and penalties) if the commitment were lifted; "
-                            f"money saved: its money part. {len(batch.get('skipped', []))} commitments could not "
-                            "change the answer and were not priced."})
+                            f"money saved: its money part. The picture shows the {len(drawn)} that save something; "
+                            f"{len(prices) - len(drawn)} more save nothing (in the table); "
+                            f"{len(batch.get('skipped', []))} commitments could not change the answer and were not "
+                            "priced."})
     return out
 
 

@@ -27,6 +27,7 @@ def fmt(v, digits: int = 2) -> str:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, (int, float)):
+        v = 0.0 if abs(v) < 0.5 * 10 ** -digits else v + 0.0  # never "-0"
         return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.{digits}f}"
     return str(v)
 
@@ -120,7 +121,7 @@ def at_risk(doc: dict, nation_names: dict, role_names: dict) -> dict:
             "price_money": fmt(rb.get("price_money")), "price": fmt(rb.get("price"))}
 
 
-def commitment_prices(batch: dict | None) -> pd.DataFrame | None:
+def commitment_prices(batch: dict | None, fw_names: dict | None = None) -> pd.DataFrame | None:
     """The priced commitments of a consent sweep, dearest first: the objective saving if lifted,
     and the money part of it."""
     if batch is None:
@@ -132,7 +133,7 @@ def commitment_prices(batch: dict | None) -> pd.DataFrame | None:
     out = pd.DataFrame({"commitment": rows["description"].astype(str),
                         "saving": -rows["delta_objective"].astype(float),
                         "money saved": -rows["delta_cost"].astype(float),
-                        "framework then": rows["framework"].astype(str)})
+                        "framework then": [_name(fw_names or {}, f) for f in rows["framework"].astype(str)]})
     return out.sort_values(["saving", "money saved"], ascending=False).reset_index(drop=True)
 
 

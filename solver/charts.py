@@ -150,7 +150,8 @@ def ranked(labels: list[str], values: list[float], title: str, xlabel: str) -> s
     ax.barh(y, vals, color=[RED if v > 0 else GREEN for v in vals])
     for yi, v in zip(y, vals, strict=True):
         if math.isfinite(v):
-            ax.text(v, yi, f" {v:+,.0f}", va="center", fontsize=7, ha="left" if v >= 0 else "right")
+            label = f" {v:+,.2f}" if abs(v) < 10 else f" {v:+,.0f}"
+            ax.text(v, yi, label, va="center", fontsize=7, ha="left" if v >= 0 else "right")
     ax.set_yticks(y, [_wrap(labels[i], 45, 2) for i in order], fontsize=7)
     ax.axvline(0, color=GREY, lw=0.8)
     ax.set_xlabel(xlabel)
