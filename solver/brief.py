@@ -214,6 +214,8 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     fb_reason = fallback_reason or doc.get("fallback_reason") or (doc.get("fallback") is None and "fallback" in doc
                                                                   and (doc.get("reason") or None)) or None
     fw_rows = _framework_rows(ex, fw_names, money, nat_names, role_names)
+    fw_rows_raw = [{**f, "approval_probability": g.get("approval_probability")}
+                   for f, g in zip(fw_rows, ex.frameworks, strict=True)]
     impacts = facts.whatif_impacts(batch["summary"], money, sol.framework, fw_names, role_names) \
         if batch is not None else None
     prices = facts.commitment_prices(batch, fw_names)
@@ -233,7 +235,8 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
                         if r.shortfall > 1e-9],
         "plan_b": facts.plan_b(doc, fb, fb_reason, fw_rows, fw_names),
         "plan_b_annex": _plan_b_changes(fb, nat_names, role_names),
-        "thresholds": facts.threshold_lines(doc.get("thresholds"), fw_names,
+        "thresholds": facts.threshold_lines(doc["thresholds"] if "thresholds" in doc
+                                            else facts.computed_thresholds(doc, fw_rows_raw), fw_names,
                                             (sol.weights or {}).get("approval_risk")),
         "at_risk": facts.at_risk(doc, nat_names, role_names),
         "commitment": facts.dearest_commitment(prices, unit),

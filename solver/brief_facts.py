@@ -89,7 +89,9 @@ def threshold_lines(th: dict | None, fw_names: dict, weight: float | None) -> li
     f = _name(fw_names, th.get("framework"))
     out = []
     if th.get("approval_floor") is not None:
-        out.append(f"{f} stays the choice while its approval chance is above {100 * th['approval_floor']:.1f} %"
+        floor = 100 * th["approval_floor"]
+        shown = f"{floor:.2g}" if floor < 1 else f"{floor:.1f}"
+        out.append(f"{f} stays the choice while its approval chance is above {shown} %"
                    f" (then: {_name(fw_names, th.get('successor'))}).")
     lo, hi = (th.get("weight_range") or [None, None])[:2]
     s_lo, s_hi = (th.get("weight_successors") or [None, None])[:2]
@@ -256,3 +258,43 @@ def rename_codes(text: str, fw_names: dict, nat_names: dict, role_names: dict) -
         text = re.sub(rf"\b({rs})(?= -?[\d.]+→)", lambda m: str(role_names[m.group(0)]), text)
         text = re.sub(rf"'({rs})'", lambda m: str(role_names[m.group(1)]), text)
     return text
+
+
+def computed_thresholds(doc: dict, frameworks: list[dict]) -> dict | None:
+    """MODEL.md's thresholds from the per-framework optima the explanation already holds, for a
+    solution document written without them (same formulas: C_f = objective - W r_f, r_f = -ln P_f).
+
+    None with lexicographic priorities, a zero approval weight, no chosen framework, or no other
+    framework able to carry the force. The risk term depends on the framework alone, so each
+    C_g is the same at every weight and the ends of the weight range are exact."""
+    w = float((doc.get("weights") or {}).get("approval_risk") or 0.0)
+    chosen = doc.get("framework")
+    if doc.get("lexicographic") or w <= 0 or chosen is None:
+        return None
+
+    def r(p) -> float | None:
+        return None if p is None or p <= 0 else -math.log(p)
+
+    me = next((f for f in frameworks if f["framework"] == chosen), None)
+    others = [f for f in frameworks if f["framework"] != chosen and f.get("objective") is not None
+              and f.get("status") != "vetoed" and r(f.get("approval_probability")) is not None]
+    if me is None or me.get("objective") is None or r(me.get("approval_probability")) is None or not others:
+        return None
+    r_f = r(me["approval_probability"])
+    c_f = float(me["objective"]) - w * r_f
+    best = min(others, key=lambda g: g["objective"])
+    floor = math.exp((c_f - float(best["objective"])) / w) if r_f > 1e-12 else None
+    low = high = s_low = s_high = None
+    for g in others:
+        r_g = r(g["approval_probability"])
+        c_g = float(g["objective"]) - w * r_g
+        if abs(r_f - r_g) <= 1e-12:
+            continue
+        end = (c_g - c_f) / (r_f - r_g)
+        if r_f > r_g and (high is None or end < high):
+            high, s_high = end, g["framework"]
+        elif r_f < r_g and end > 0 and (low is None or end > low):
+            low, s_low = end, g["framework"]
+    return {"framework": chosen, "approval_floor": None if floor is None else min(floor, 1.0),
+            "successor": None if floor is None else best["framework"],
+            "weight_range": [low, high], "weight_successors": [s_low, s_high]}

@@ -202,3 +202,37 @@ def test_framework_money_when_the_explanation_carries_it(parts, browser):
     assert "money +463.80" in headline
     table = _text(browser, html, "#frameworks-table")
     assert "money vs best" in table and "2,844 463.80" in table  # 2,380.20 + 463.80
+
+
+def test_thresholds_computed_from_the_comparison_hold_when_re_solved(parts, browser, tmp_path):
+    """Without `thresholds` in the document, the brief computes them from the per-framework optima
+    (MODEL.md's formulas). Checked by solving again: the chosen framework flips to the named
+    successor just past each threshold and not before it."""
+    import re
+    import shutil
+
+    import pandas as pd
+    import yaml
+
+    tile = _text(browser, _render(parts, {}), "#fact-approval")
+    floor = float(re.search(r"approval chance is above ([\d.e-]+) % \(then: Lead-nation coalition\)", tile)[1]) / 100
+    high = float(re.search(r"weight \(today 100\): above ([\d.]+): Lead-nation coalition", tile)[1])
+    assert 0 < floor < parts["sol"].approval_probability and high > 100
+
+    def framework(weight: float | None = None, factor: float | None = None) -> str:
+        inst = tmp_path / f"w{weight}-f{factor}"
+        shutil.copytree(parts["bundled"], inst)
+        if weight is not None:
+            y = yaml.safe_load((inst / "instance.yaml").read_text())
+            y["objective"]["approval_risk"] = weight
+            (inst / "instance.yaml").write_text(yaml.safe_dump(y))
+        if factor is not None:  # scale Hungary's NATO approval so that NATO's chance is factor x the floor
+            c = pd.read_csv(inst / "consent.csv", dtype=str, keep_default_na=False)
+            row = (c["nation"] == "HUN") & (c["framework"] == "nato")
+            p = float(c.loc[row, "approval_probability"].item())
+            c.loc[row, "approval_probability"] = repr(p * factor * floor / parts["sol"].approval_probability)
+            c.to_csv(inst / "consent.csv", index=False)
+        return api.solve(inst).framework
+
+    assert framework(weight=0.98 * high) == "nato" and framework(weight=1.02 * high) == "coalition"
+    assert framework(factor=1.1) == "nato" and framework(factor=0.9) == "coalition"
