@@ -220,7 +220,9 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         if batch is not None else None
     prices = facts.commitment_prices(batch, fw_names)
     setup = None
-    if sol.framework and "setup_cost" in inst.frameworks:
+    if isinstance(doc.get("money"), dict) and doc["money"].get("setup") is not None:
+        setup = float(doc["money"]["setup"])
+    elif sol.framework and "setup_cost" in inst.frameworks:
         setup = float(inst.frameworks.at[sol.framework, "setup_cost"])
     ctx = {
         "title": inst.name, "description": inst.settings.description, "units": units, "solution": sol,
@@ -228,13 +230,16 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "approval": _pct(sol.approval_probability), "objective": _fmt(sol.objective),
         "money": _fmt(money), "money_is_documented": doc.get("money") is not None,
         "setup": None if not setup else _fmt(setup),
+        "reserve": _fmt(doc["money"]["reserve"]) if isinstance(doc.get("money"), dict)
+        and (doc["money"].get("reserve") or 0) > 0 else None,
         "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
         "covered_all": covered_all, "n_roles": len(roles),
         "coverage": {**_table(coverage), "id": "coverage"}, "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{role_names.get(r.role, r.name)} ({r.shortfall:g} short)" for r in roles.itertuples()
                         if r.shortfall > 1e-9],
-        "plan_b": facts.plan_b(doc, fb, fb_reason, fw_rows, fw_names),
-        "plan_b_annex": _plan_b_changes(fb, nat_names, role_names),
+        # Plan B: set here, or by the caller into ctx["fallback"] / ctx["fallback_reason"] before render()
+        "fallback": fb, "fallback_reason": fb_reason,
+        "_plan_b_inputs": {"doc": doc, "rows": fw_rows, "fw": fw_names, "nat": nat_names, "roles": role_names},
         "thresholds": facts.threshold_lines(doc["thresholds"] if "thresholds" in doc
                                             else facts.computed_thresholds(doc, fw_rows_raw), fw_names,
                                             (sol.weights or {}).get("approval_risk")),
@@ -332,8 +337,20 @@ def _batch_pictures(batch: dict, impacts: pd.DataFrame | None, prices: pd.DataFr
     return out
 
 
+def _with_plan_b(ctx: dict) -> dict:
+    """Page 1's Plan B tile and its annex, from ctx["fallback"] as it stands at rendering (a caller
+    may set a Plan B it computed after ``context``)."""
+    if "_plan_b_inputs" not in ctx:
+        return ctx
+    i = ctx["_plan_b_inputs"]
+    fb, reason = ctx.get("fallback"), ctx.get("fallback_reason")
+    return {**ctx, "plan_b": facts.plan_b(i["doc"], fb, reason, i["rows"], i["fw"]),
+            "plan_b_annex": _plan_b_changes(fb, i["nat"], i["roles"])}
+
+
 def render(ctx: dict) -> str:
     """The page; every value from the input is escaped (autoescape), the pictures are ours."""
+    ctx = _with_plan_b(ctx)
     env = jinja2.Environment(loader=jinja2.PackageLoader("solver", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.get_template("brief.html.j2").render(**ctx)

@@ -38,10 +38,13 @@ def pct(p) -> str:
 
 
 def money(doc: dict) -> float | None:
-    """Money per period: the document's ``money`` when present, else its unweighted cost term
-    (asset, reserve and setup costs: the same sum before ``money`` was written)."""
-    if doc.get("money") is not None:
-        return float(doc["money"])
+    """Money per period: the document's ``money`` when present (a number, or a dict with its
+    ``total``), else its unweighted cost term (asset, reserve and setup costs: the same sum)."""
+    m = doc.get("money")
+    if isinstance(m, dict) and m.get("total") is not None:  # {"asset", "reserve", "setup", "total", ...}
+        return float(m["total"])
+    if isinstance(m, (int, float)) and not isinstance(m, bool):
+        return float(m)
     cost = (doc.get("terms") or {}).get("cost")
     return None if cost is None else float(cost)
 

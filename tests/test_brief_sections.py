@@ -236,3 +236,19 @@ def test_thresholds_computed_from_the_comparison_hold_when_re_solved(parts, brow
 
     assert framework(weight=0.98 * high) == "nato" and framework(weight=1.02 * high) == "coalition"
     assert framework(factor=1.1) == "nato" and framework(factor=0.9) == "coalition"
+
+
+def test_money_as_main_writes_it_and_plan_b_set_after_the_context(parts, browser):
+    """solution.json's money may be a dict (asset, reserve, setup, total); a caller may put Plan B
+    into the context after building it (ctx["fallback"]), and the page still leads with it."""
+    from solver.brief import context, render
+
+    money = {"asset": 2300.2, "reserve": 40.0, "setup": 40.0, "total": 2380.2}
+    ctx = context(_Doc(parts["sol"], {"money": money}), parts["ex"], parts["alts"], parts["inst"],
+                  parts["bundled"], parts["options"])
+    ctx["fallback"], ctx["fallback_reason"] = FALLBACK, None
+    html = render(ctx)
+    tile = _text(browser, html, "#fact-money")
+    assert "2,380.20" in tile and "setup 40, reserve 40" in tile
+    assert "Plan B: Lead-nation coalition" in _text(browser, html, "#fact-planb")
+    assert 'id="planb"' in html
