@@ -327,7 +327,7 @@ def _batch_pictures(batch: dict, impacts: pd.DataFrame | None, prices: pd.DataFr
         drawn = drawn if len(drawn) else prices.head(1)
         svg = charts.ranked(list(drawn["commitment"]), list(drawn["saving"]),
                             "The price of each political commitment", "objective saved if the commitment were lifted")
-        out.append({"id": "prices", "title": "What each political commitment costs", "svg": svg,
+        out.append({"id": "prices", "title": "What each political commitment is worth in objective", "svg": svg,
                     "table": _table(prices),
                     "note": f"Saving: the fall in the objective (money and penalties) if the commitment were lifted; "
                             f"money saved: its money part. The picture shows the {len(drawn)} that save something; "

@@ -79,7 +79,7 @@ def test_the_pdf_has_the_sections_in_order(browser, briefs):
     finally:
         page.close()
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(pdf).pages)
-    positions = [text.find(s) for s in [*SECTIONS, "What each political commitment costs", "Provenance"]]
+    positions = [text.find(s) for s in [*SECTIONS, "What each political commitment is worth in objective", "Provenance"]]
     assert all(p >= 0 for p in positions), positions
     assert positions == sorted(positions)
     # the sections flow after page 1 (no page per section): fewer pages than the 10 of before
