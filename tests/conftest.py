@@ -51,3 +51,21 @@ def bundled_batch(tmp_path_factory) -> dict:
 def consent_batch(tmp_path_factory) -> dict:
     """The price of every political commitment of the bundled instance, run once."""
     return _batch([str(BUNDLED), "--sweep", "consent"], tmp_path_factory.mktemp("consent") / "out", 100)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser download), shared by the
+    brief's tests (tests/test_brief.py, tests/test_brief_sections.py)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed (.ci/run installs it): apt-get install -y chromium"
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=args)
+        yield b
+        b.close()

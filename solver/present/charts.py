@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 
 import matplotlib
 
@@ -21,6 +22,13 @@ import pandas as pd  # noqa: E402
 plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "forcealloc", "font.family": "sans-serif",
                      "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
 BLUE, ORANGE, GREEN, GREY, RED, SKY = "#0072B2", "#E69F00", "#009E73", "#999999", "#D55E00", "#56B4E9"
+
+
+def _wrap(label: str, width: int, lines: int = 2) -> str:
+    """Break a label between words (never inside one); '…' after the last kept word."""
+    parts = textwrap.wrap(" ".join(str(label).split()), width=width, break_long_words=False,
+                          break_on_hyphens=False) or [""]
+    return "\n".join(parts) if len(parts) <= lines else "\n".join([*parts[:lines - 1], parts[lines - 1] + " …"])
 
 
 def _svg(fig) -> str:
@@ -36,10 +44,11 @@ def allocation_map(alloc: pd.DataFrame, roles: list[str], unit: str = "") -> tup
     table = alloc.pivot_table(index="nation", columns="role", values="contribution", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=[r for r in roles if r in table.columns])
     table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
-    fig, ax = plt.subplots(figsize=(max(5.5, 0.62 * len(table.columns) + 2), max(3, 0.3 * len(table) + 1)))
+    fig, ax = plt.subplots(figsize=(max(5.5, 0.85 * len(table.columns) + 2), max(3, 0.3 * len(table) + 1)))
     values = table.to_numpy(dtype=float)
     ax.imshow(np.where(values > 0, values, np.nan), cmap="Blues", aspect="auto", vmin=0)
-    ax.set_xticks(range(len(table.columns)), table.columns, rotation=35, ha="right")
+    ax.set_xticks(range(len(table.columns)), [_wrap(c, 13, 3) for c in table.columns], fontsize=7)
+    ax.xaxis.tick_top()
     ax.set_yticks(range(len(table.index)), table.index)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
@@ -54,30 +63,42 @@ def allocation_map(alloc: pd.DataFrame, roles: list[str], unit: str = "") -> tup
 
 
 def frameworks(rows: list[dict]) -> tuple[str, pd.DataFrame]:
-    """Each framework's best objective (or why it has none) and its approval probability."""
-    table = pd.DataFrame([{"framework": r["framework"], "status": r["status"], "objective": r.get("objective"),
-                           "vs best": r.get("delta"), "approval probability": r.get("approval_probability"),
-                           "why not": r.get("why_not", "")} for r in rows])
+    """Each framework's best objective (or why it has none) and its approval probability.
+
+    A blocked framework has no bar: its row says why ("vetoed", "cannot carry the force"),
+    and a vetoed one is approved with probability 0."""
+    def chance(r):
+        return 0.0 if r["status"] == "vetoed" else r.get("approval_probability")
+
+    money = any(r.get("money") is not None for r in rows)
+    table = pd.DataFrame([{"framework": r.get("name", r["framework"]), "status": r["status"],
+                           "objective": r.get("objective"), "objective vs best": r.get("delta"),
+                           **({"money": r.get("money"), "money vs best": r.get("delta_money")} if money else {}),
+                           "approval probability": chance(r), "why not": r.get("why_not", "")} for r in rows])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(8, 0.55 * len(rows) + 1.2), sharey=True,
                                  gridspec_kw={"width_ratios": [3, 2]})
     y = np.arange(len(rows))[::-1]
-    objs = [r.get("objective") or 0 for r in rows]
+    objs = [r.get("objective") for r in rows]
     top = max([o for o in objs if o] or [1])
     for yi, r, o in zip(y, rows, objs, strict=True):
-        if r.get("objective") is None:
-            a1.barh(yi, top, color="white", edgecolor=GREY, hatch="//")
-            a1.text(top * 0.02, yi, "blocked: " + r["status"], va="center", fontsize=8)
+        if o is None:
+            label = "blocked: vetoed" if r["status"] == "vetoed" else "blocked: cannot carry the force"
+            a1.text(0, yi, label, va="center", fontsize=8, color=RED, fontweight="bold")
         else:
             a1.barh(yi, o, color=GREEN if r.get("delta") == 0 else BLUE)
             a1.text(o, yi, f" {o:,.0f}", va="center", fontsize=8)
-    a1.set_yticks(y, [r["framework"] for r in rows])
-    a1.set_title("Best objective (lower is better)", loc="left")
-    probs = [100 * (r.get("approval_probability") or 0) for r in rows]
-    a2.barh(y, probs, color=ORANGE)
-    for yi, p in zip(y, probs, strict=True):
-        a2.text(p, yi, f" {p:.0f} %", va="center", fontsize=8)
+    a1.set_xlim(0, top * 1.25)
+    a1.set_yticks(y, [_wrap(r.get("name", r["framework"]), 22) for r in rows], fontsize=8)
+    a1.set_title("Best objective (money + penalties; lower is better)", loc="left", fontsize=8)
+    for yi, r in zip(y, rows, strict=True):
+        p = chance(r)
+        if r["status"] == "vetoed":
+            a2.text(0, yi, "0 % (vetoed)", va="center", fontsize=8, color=RED, fontweight="bold")
+        elif p is not None:
+            a2.barh(yi, 100 * p, color=ORANGE)
+            a2.text(100 * p, yi, f" {100 * p:.0f} %", va="center", fontsize=8)
     a2.set_xlim(0, 115)
-    a2.set_title("Chance every member agrees", loc="left")
+    a2.set_title("Chance every member agrees", loc="left", fontsize=8)
     return _svg(fig), table
 
 
@@ -123,14 +144,15 @@ def theatre(nations: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 def ranked(labels: list[str], values: list[float], title: str, xlabel: str) -> str:
     """Ranked horizontal bars (what-if impacts, prices of commitments), largest on top."""
     order = np.argsort(values)
-    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(values) + 1.2))
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(values) + 1.2))
     y = np.arange(len(values))
     vals = np.asarray(values, dtype=float)[order]
     ax.barh(y, vals, color=[RED if v > 0 else GREEN for v in vals])
     for yi, v in zip(y, vals, strict=True):
         if math.isfinite(v):
-            ax.text(v, yi, f" {v:+,.0f}", va="center", fontsize=7, ha="left" if v >= 0 else "right")
-    ax.set_yticks(y, [labels[i][:60] for i in order], fontsize=7)
+            label = f" {v:+,.2f}" if abs(v) < 10 else f" {v:+,.0f}"
+            ax.text(v, yi, label, va="center", fontsize=7, ha="left" if v >= 0 else "right")
+    ax.set_yticks(y, [_wrap(labels[i], 45, 2) for i in order], fontsize=7)
     ax.axvline(0, color=GREY, lw=0.8)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
