@@ -3,14 +3,16 @@
 No request leaves the page, no console error, every picture renders with a box,
 the printed PDF has the sections in order, the numbers in the tables are those
 of solution.json and explanation.json, and a screenshot of the top of the page is
-kept in test-artifacts/ to be looked at.
+kept in $FORCEALLOC_TEST_ARTIFACTS (default: the temp folder's forcealloc-test-artifacts) to be looked at.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,9 @@ from solver.app import api
 from solver.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
+# Pages and screenshots to look at: in the temp folder (a plain pytest writes nothing into the
+# checkout), or where FORCEALLOC_TEST_ARTIFACTS says.
+ARTIFACTS = Path(os.environ.get("FORCEALLOC_TEST_ARTIFACTS", Path(tempfile.gettempdir()) / "forcealloc-test-artifacts"))
 SECTIONS = ["Annex: why", "Who provides what", "The frameworks compared", "The next best allocations",
             "The force in theatre and the support behind it"]
 
@@ -45,7 +49,7 @@ def _open(browser, path: Path, name: str):
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"brief-{name}-top.png"))
     return page, console, requests
 
@@ -82,8 +86,9 @@ def test_the_pdf_has_the_sections_in_order(browser, briefs):
     positions = [text.find(s) for s in [*SECTIONS, "What each political commitment is worth in objective", "Provenance"]]
     assert all(p >= 0 for p in positions), positions
     assert positions == sorted(positions)
-    # the sections flow after page 1 (no page per section): fewer pages than the 10 of before
-    assert 2 <= len(PdfReader(pdf).pages) <= 8
+    # the sections flow after page 1 (no page per section): fewer pages than the 10 of before,
+    # though the Plan B annex (NATO's approval chance is below half) takes one of its own
+    assert 2 <= len(PdfReader(pdf).pages) <= 9
 
 
 def test_the_numbers_are_those_of_the_result_files(browser, briefs):
@@ -158,7 +163,7 @@ def test_page_one_alone_holds_the_headline_and_no_page_is_half_blank(browser, br
         page.close()
     texts = page_texts(pdf)
     first = texts[0]
-    money = sol.get("money", sol["terms"]["cost"])
+    money = sol["money"]["total"]
     for needle in ["Recommended: NATO command and control", f"{100 * sol['approval_probability']:.0f} %",
                    "IF IT IS NOT APPROVED", f"{money:,.2f}", "WHAT IS AT RISK", "DEAREST POLITICAL COMMITMENT",
                    "Italy refuses to serve under the NATO command and control", "illustrative"]:
@@ -168,7 +173,7 @@ def test_page_one_alone_holds_the_headline_and_no_page_is_half_blank(browser, br
     # the objective is shown once, as an objective, never as the cost of the force
     assert "with political risk" not in first and f"objective {sol['objective']:,.2f}" in first
     used = used_fractions(pdf)
-    assert len(used) <= 8, used  # 10 pages before
+    assert len(used) <= 9, used  # 10 pages before; the Plan B annex (approval below half) takes one
     # every page but the last at least half used (the sections flow; the last holds what is left)
     assert all(u >= 0.5 for u in used[:-1]) and used[-1] > 0.1, [round(u, 2) for u in used]
 

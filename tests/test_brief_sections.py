@@ -140,7 +140,7 @@ def test_with_every_part_page_one_still_holds_the_headline(parts, browser, tmp_p
     page = browser.new_page()
     try:
         page.goto(path.as_uri())
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pdf = ARTIFACTS / "brief-every-part.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
     finally:

@@ -123,7 +123,7 @@ def _lift_veto(t: Tables, k: dict) -> None:
 def _find_refusal(inst: Instance) -> Found:
     c = inst.consent
     for n, f in c.loc[~c["contributes"], ["nation", "framework"]].itertuples(index=False):
-        yield {"nation": n, "framework": f}, f"{_nat(inst, n)} will not serve under the {_fw(inst, f)}"
+        yield {"nation": n, "framework": f}, f"{_nat(inst, n)} refuses to serve under the {_fw(inst, f)}"
 
 
 def _lift_refusal(t: Tables, k: dict) -> None:

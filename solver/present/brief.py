@@ -17,9 +17,9 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from solver import brief_charts as bcharts
-from solver import brief_facts as facts
 from solver.io.writers import atomic_write
+from solver.present import brief_charts as bcharts
+from solver.present import brief_facts as facts
 from solver.present import charts
 
 MAX_ROWS = 40  # a table on paper: the rest is in the files
