@@ -67,6 +67,8 @@ class Settings:
     lex_tolerance: float = 0.0
     gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
     units: dict[str, str] = field(default_factory=dict)  # {"cost": "EUR million per year", "strength": ...}
+    robust: dict = field(default_factory=dict)  # survive, from, roles, reserve_cost, recourse (solver.robust_spec)
+    persistence: dict = field(default_factory=dict)  # change_penalty (solver.robust_spec)
 
 
 @dataclass(frozen=True)

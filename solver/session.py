@@ -53,6 +53,8 @@ class SolveOptions:
     lex_tolerance: float | None = None
     by_framework: bool = True  # solve each open framework apart, pruned by bounds (solver.decompose)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
+    robust: object | None = None  # solver.robust_spec.RobustSpec: withdrawal rows when k > 0
+    keep: object | None = None  # solver.robust_spec.KeepSpec: an earlier plan to keep
 
 
 Run = RunResult  # one run and the allocation it found: x counts per option and the framework
@@ -73,7 +75,7 @@ class Session:
         t0 = time.perf_counter()
         self.data = data if data is not None else model_data(instance, self.options.aggregate)
         t1 = time.perf_counter()
-        built = build_model(self.data)
+        built = build_model(self.data, robust=self.options.robust, keep=self.options.keep)
         self.model, self.index = built.model, built.index
         self.transformed = transform(self.model, self.index) if transform is not None else None
         t2 = time.perf_counter()

@@ -21,6 +21,7 @@ import pandera.pandas as pa
 
 from solver.instance import Instance, InstanceError, Issue, Settings
 from solver.io.readers import ROW, RawInstance, read_raw
+from solver.robust_spec import parse_robust_settings
 from solver.schema import (
     DEFAULT_WEIGHTS,
     OBJECTIVE_KEYS,
@@ -285,7 +286,10 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
     if gap is not None and not (isinstance(gap, dict) and gap.get("sense") in ("min", "max")):
         out.error(src, "a mapping with sense: min|max (written by import-gap)", column="gap", value=gap)
         gap = None
+    robust, persistence = parse_robust_settings(s, src, out.error)
     return Settings(
+        robust=robust,
+        persistence=persistence,
         name=str(s.get("name") or (raw.path.stem if raw.path else "instance")),
         description=str(s.get("description") or ""),
         min_coalition_nations=_number(s, "min_coalition_nations", src, out, 0, integer=True),

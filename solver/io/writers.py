@@ -128,6 +128,10 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["units"] = dict(s.units)
     if s.gap:
         settings["gap"] = dict(s.gap)
+    if s.robust:
+        settings["robust"] = dict(s.robust)
+    if s.persistence:
+        settings["persistence"] = dict(s.persistence)
     return tables, settings
 
 
