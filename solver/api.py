@@ -43,6 +43,8 @@ from solver.io.writers import (
     write_tables,
 )
 from solver.relaxer import ExplainOptions
+from solver.robust_api import attach as attach_robust
+from solver.robust_api import with_robust
 from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
@@ -81,6 +83,7 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if write_model:
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
     instance = _instance(instance)
+    options = with_robust(instance, options)  # instance.yaml robust when the caller set none (v3)
     session = Session(instance, options, progress=progress)
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +91,7 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     sol = session.solve()
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
+    attach_robust(instance, options, sol)  # critical nations, chances, price of robustness (v3)
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
     if report is not None:

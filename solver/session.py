@@ -29,6 +29,7 @@ from solver.greedy import greedy_start
 from solver.instance import Instance
 from solver.lexicographic import solve_stages
 from solver.retarget import retarget
+from solver.robust import finish_solution
 from solver.solution import Solution, allocation_table, evaluate, gap_objective
 from solver.status import Status
 
@@ -225,6 +226,8 @@ class Session:
         sol.terms, sol.objective = terms, objective
         sol.mip_gap, sol.bound = run.gap, run.bound
         sol.gap_objective = gap_objective(self.instance.settings, terms)
+        if self.options.robust is not None or self.options.keep is not None:
+            finish_solution(self, run, sol)  # reserves, worst-case shortfall, change term (MODEL.md v3)
         return sol
 
     def solver_info(self, run: Run) -> dict:

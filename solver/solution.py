@@ -16,7 +16,7 @@ from models.eligibility import ModelData
 from solver.schema import TERMS
 from solver.status import Status
 
-ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
+ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost", "status"]  # status: deployed / reserve
 ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
 NATION_COLUMNS = ["nation", "name", "assets", "contribution", "in_theatre", "out_of_theatre", "share", "cost"]
 
@@ -42,6 +42,8 @@ class Solution:
     gap_objective: float | None = None
     stages: list[dict] = field(default_factory=list)  # lexicographic stages
     units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
+    robust: dict | None = None  # MODEL.md v3 withdrawals (solver.robust)
+    persistence: dict | None = None  # MODEL.md v3 re-plans (solver.robust)
 
     @property
     def approval_probability(self) -> float | None:
@@ -55,8 +57,11 @@ class Solution:
         return float(self.roles["shortfall"].sum()) if len(self.roles) else 0.0
 
     def nation_roles(self) -> set[tuple[str, str]]:
-        """The w vector: (nation, role) pairs with at least one asset."""
-        return set(zip(self.allocation["nation"], self.allocation["role"], strict=True))
+        """The w vector: (nation, role) pairs with at least one asset deployed."""
+        a = self.allocation
+        if "status" in a.columns:
+            a = a[a["status"] != "reserve"]
+        return set(zip(a["nation"], a["role"], strict=True))
 
     def assignments(self) -> set[tuple[str, str]]:
         """The x vector: (asset, role) pairs."""
@@ -84,6 +89,10 @@ class Solution:
             "nations": records(self.nations),
             "solver": self.solver,
         }
+        if self.robust is not None:
+            out["robust"] = self.robust
+        if self.persistence is not None:
+            out["persistence"] = self.persistence
         if self.gap_objective is not None:
             out["gap_objective"] = _plain(self.gap_objective)
         if self.stages:
@@ -130,6 +139,7 @@ def allocation_table(data: ModelData, counts: np.ndarray) -> pd.DataFrame:
             "role": sel["role"].to_numpy(),
             "contribution": sel["contribution"].to_numpy(dtype=float),
             "cost": sel["cost"].to_numpy(dtype=float),
+            "status": "deployed",
         },
         columns=ALLOCATION_COLUMNS,
     )

@@ -1,0 +1,263 @@
+"""What a minister is told about withdrawals, and the re-plan's changes (MODEL.md v3).
+
+Everything here is computed from the plan as deployed (the per-asset allocation), never
+read back from the model, so it can be checked by enumeration:
+
+* ``worst_case``: per protected role, the withdrawal of up to k nations of H that takes
+  most from it (the k largest contributors of H) and what is left;
+* ``critical_nations``: a smallest set of H whose withdrawal (without recourse) leaves a
+  hard protected role short of its requirement, a protected role short of min_nations, or
+  the coalition below min_coalition_nations. Each criterion alone is broken first by the
+  largest contributors, so the smallest set over all criteria is found exactly by sorting;
+* ``coverage_probability``: with every nation staying independently with its
+  stay_probability, the chance that each protected role's requirement is still met by the
+  deployed plan (exact dynamic programme over nations, sums capped at the requirement).
+
+:func:`finish_solution` makes a robust or re-plan Solution's figures whole (reserves and
+their cost, the worst-case shortfall the model priced, the change term).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from models.constraints.keep import forced_changes
+from models.constraints.robust import count_withdrawal_sets
+from solver.robust_spec import KeepSpec, RobustInputError, RobustSpec, default_roles
+from solver.solution import ALLOCATION_COLUMNS, Solution, objective_value
+
+if TYPE_CHECKING:
+    from solver.instance import Instance
+    from solver.session import Run, Session
+
+TOL = 1e-6
+MAX_RECOURSE_SETS = 2_000  # copies of the model written out; beyond this the solve is refused
+
+
+def check_recourse_size(spec: RobustSpec) -> None:
+    """Refuse recourse over more withdrawal sets than the model can hold (exit 2, with why)."""
+    n = count_withdrawal_sets(len(spec.hesitant), spec.k)
+    if spec.recourse and spec.k > 0 and n > MAX_RECOURSE_SETS:
+        raise RobustInputError([f"--recourse: {n:,} withdrawal sets of up to {spec.k} of {len(spec.hesitant)} "
+                                f"nations; at most {MAX_RECOURSE_SETS:,} are written out. Lower --survive or name "
+                                "fewer nations in --from"])
+
+
+# ---------------------------------------------------------------------------- the plan's figures
+def deployed(alloc: pd.DataFrame) -> pd.DataFrame:
+    if "status" in alloc.columns:
+        return alloc[alloc["status"] != "reserve"]
+    return alloc
+
+
+def _active(inst: Instance, framework: str | None, r: str) -> bool:
+    return framework is None or framework in inst.roles.at[r, "frameworks"]
+
+
+def report_set(inst: Instance, spec: RobustSpec | None) -> tuple[list[str], str]:
+    """H for the report: the spec's H, or, when it is empty, every nation with an asset
+    (docs/model.md: with no hesitant nation, every nation may leave)."""
+    if spec is not None and spec.hesitant:
+        return list(spec.hesitant), spec.source
+    return sorted(set(inst.assets["nation"])), "all"
+
+
+def contributions(alloc: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """role -> nation -> contribution of the deployed plan."""
+    d = deployed(alloc)
+    out: dict[str, dict[str, float]] = {}
+    for (r, n), v in d.groupby(["role", "nation"])["contribution"].sum().items():
+        out.setdefault(r, {})[n] = float(v)
+    return out
+
+
+def _largest(given: dict[str, float], h: list[str], k: int) -> list[str]:
+    """The k nations of H giving most (ties by name); nations giving nothing never count."""
+    cand = sorted((n for n in h if given.get(n, 0.0) > 0), key=lambda n: (-given[n], n))
+    return cand[:k]
+
+
+def worst_case(inst: Instance, framework: str | None, alloc: pd.DataFrame, roles: list[str], h: list[str],
+               k: int) -> list[dict]:
+    """Per protected role with a requirement: the worst withdrawal of up to k of H and the cover left."""
+    contrib = contributions(alloc)
+    out = []
+    for r in roles:
+        need = float(inst.roles.at[r, "requirement"]) if _active(inst, framework, r) else 0.0
+        if need <= 0:
+            continue
+        given = contrib.get(r, {})
+        w = _largest(given, h, k)
+        covered = sum(given.values())
+        out.append({"role": r, "withdrawn": w, "covered": covered,
+                    "covered_after": covered - sum(given[n] for n in w), "requirement": need})
+    return out
+
+
+def critical_nations(inst: Instance, framework: str | None, alloc: pd.DataFrame, roles: list[str],
+                     h: list[str]) -> tuple[list[str] | None, dict | None]:
+    """A smallest set of H whose withdrawal breaks the plan (module docstring), and what breaks."""
+    contrib = contributions(alloc)
+    best: tuple[int, list[str], dict] | None = None
+
+    def offer(ws: list[str], effect: dict) -> None:
+        nonlocal best
+        if best is None or len(ws) < best[0]:
+            best = (len(ws), ws, effect)
+
+    for r in roles:
+        if not _active(inst, framework, r):
+            continue
+        given = contrib.get(r, {})
+        covered = sum(given.values())
+        need = float(inst.roles.at[r, "requirement"])
+        hard = inst.roles["shortfall_penalty"].isna()[r]
+        if hard and need > 0:
+            left = covered
+            for i, n in enumerate(_largest(given, h, len(h))):
+                left -= given[n]
+                if left < need - TOL:
+                    offer(_largest(given, h, i + 1), {"kind": "requirement", "role": r, "after": left,
+                                                      "needed": need})
+                    break
+        least = int(inst.roles.at[r, "min_nations"])
+        if least > 0:
+            present = sorted(set(deployed(alloc).loc[deployed(alloc)["role"] == r, "nation"]))
+            mine = [n for n in present if n in h]
+            need_out = len(present) - least + 1
+            if 0 < need_out <= len(mine):
+                ws = sorted(mine, key=lambda n: (-given.get(n, 0.0), n))[:need_out]
+                offer(ws, {"kind": "min_nations", "role": r, "after": len(present) - need_out, "needed": least})
+    breadth = inst.settings.min_coalition_nations
+    if breadth > 0:
+        nats = inst.nations
+        members = sorted(n for n in set(deployed(alloc)["nation"]) if nats.at[n, "coalition"])
+        mine = [n for n in members if n in h]
+        need_out = len(members) - breadth + 1
+        if 0 < need_out <= len(mine):
+            total = {n: sum(c.get(n, 0.0) for c in contrib.values()) for n in mine}
+            ws = sorted(mine, key=lambda n: (-total[n], n))[:need_out]
+            offer(ws, {"kind": "breadth", "role": None, "after": len(members) - need_out, "needed": breadth})
+    if best is None:
+        return None, None
+    return sorted(best[1]), best[2]
+
+
+def coverage_probability(inst: Instance, framework: str | None, alloc: pd.DataFrame, roles: list[str]) -> dict:
+    """P(requirement met by the staying nations' deployed assets) per protected role, exact."""
+    contrib = contributions(alloc)
+    stay = inst.nations["stay_probability"].astype(float)
+    out = {}
+    for r in roles:
+        need = float(inst.roles.at[r, "requirement"]) if _active(inst, framework, r) else 0.0
+        if need <= 0:
+            continue
+        out[r] = _chance(contrib.get(r, {}), stay, need)
+    return out
+
+
+def _chance(given: dict[str, float], stay: pd.Series, need: float) -> float:
+    """Distribution of the staying nations' sum, capped at ``need`` (all states at or above merge)."""
+    states = {0.0: 1.0}
+    for n, v in sorted(given.items()):
+        p = float(stay[n])
+        nxt: dict[float, float] = {}
+        for s, q in states.items():
+            for value, prob in ((min(need, round(s + v, 9)), p), (s, 1.0 - p)):
+                if prob > 0:
+                    nxt[value] = nxt.get(value, 0.0) + q * prob
+        states = nxt
+    return float(sum(q for s, q in states.items() if s >= need - TOL))
+
+
+def robust_summary(inst: Instance, sol: Solution, spec: RobustSpec | None) -> dict:
+    """The ``robust`` object of solution.json (price fields filled by the caller)."""
+    spec = spec or RobustSpec(roles=default_roles(inst),
+                              hesitant=tuple(inst.nations.index[inst.nations["hesitant"].astype(bool)]))
+    h, source = report_set(inst, spec)
+    roles = list(spec.roles)
+    k_shown = spec.k if spec.k > 0 else min(1, len(h))
+    crit, effect = critical_nations(inst, sol.framework, sol.allocation, roles, h)
+    return {
+        "k": spec.k,
+        "from": list(spec.hesitant),
+        "critical_from": h if source == "all" and not spec.hesitant else list(spec.hesitant),
+        "roles": roles,
+        "recourse": spec.recourse,
+        "reserve_cost": spec.reserve_cost if spec.recourse else None,
+        "worst_case_k": k_shown,
+        "worst_case": worst_case(inst, sol.framework, sol.allocation, roles, h, k_shown),
+        "critical_nations": crit,
+        "critical_effect": effect,
+        "coverage_probability": coverage_probability(inst, sol.framework, sol.allocation, roles),
+        "reserves": int((sol.allocation.get("status", pd.Series(dtype=str)) == "reserve").sum()),
+        "objective_k0": None,
+        "price": None,
+        "price_money": None,
+    }
+
+
+# ---------------------------------------------------------------------------- the Solution whole
+def reserve_rows(session: Session, run: Run, alloc: pd.DataFrame, spec: RobustSpec) -> pd.DataFrame:
+    """The named assets held in reserve: each unit's members after those deployed."""
+    m, data = session.model, session.data
+    reserve = m.robust.reserve
+    keys = list(reserve.index_set())
+    if not keys:
+        return alloc.iloc[0:0]
+    v = np.rint(session.values(run, [reserve[k] for k in keys])).astype(int)
+    used = deployed(alloc).groupby("asset").size()
+    assets = data.instance.assets
+    rows = []
+    for k, n in zip(keys, v, strict=True):
+        if n <= 0:
+            continue
+        free = [a for a in data.units.at[k, "members"] if a not in used.index]
+        for a in free[:n]:
+            rows.append({"asset": a, "nation": assets.at[a, "nation"], "capability": assets.at[a, "capability"],
+                         "role": "", "contribution": 0.0, "cost": spec.reserve_cost * float(assets.at[a, "cost"]),
+                         "status": "reserve"})
+    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
+def finish_solution(session: Session, run: Run, sol: Solution) -> None:
+    """Reserves, the worst-case shortfall the robust model priced, and the change term."""
+    spec: RobustSpec | None = session.options.robust
+    keep: KeepSpec | None = session.options.keep
+    if not sol.status.has_solution:
+        return
+    extra = 0.0
+    if spec is not None and spec.k > 0:
+        m = session.model
+        soft = list(m.shortfall)
+        if soft:  # s[r] is the shortfall after the worst withdrawal: that is what is priced
+            s = session.values(run, [m.shortfall[r] for r in soft])
+            pen = session.instance.roles.loc[soft, "shortfall_penalty"].to_numpy(dtype=float)
+            sol.terms["shortfall"] = float(np.maximum(s, 0.0) @ pen)
+        if spec.recourse and hasattr(m.robust, "reserve"):
+            rows = reserve_rows(session, run, sol.allocation, spec)
+            if len(rows):
+                sol.terms["cost"] += float(rows["cost"].sum())
+                sol.allocation = pd.concat([sol.allocation, rows], ignore_index=True)
+    if keep is not None:
+        sol.persistence = persistence(session.index, keep, sol)
+        extra = keep.change_penalty * sol.persistence["changes"]
+        sol.terms["change"] = float(sol.persistence["changes"])
+        sol.weights["change"] = keep.change_penalty
+    sol.objective = objective_value(sol.terms, sol.weights) + extra
+
+
+def persistence(index, keep: KeepSpec, sol: Solution) -> dict:
+    """The ``persistence`` object: D, the forced part, and every changed pledge."""
+    now = sol.nation_roles()
+    before = set(keep.pledges)
+    forced = forced_changes(index, before)
+    changed = [{"nation": n, "role": r, "change": "dropped", "forced": (n, r) in set(forced)}
+               for n, r in sorted(before - now)]
+    changed += [{"nation": n, "role": r, "change": "added", "forced": False} for n, r in sorted(now - before)]
+    changed.sort(key=lambda c: (c["nation"], c["role"]))
+    return {"plan": keep.plan, "changes": len(changed), "forced": len(forced), "changed": changed,
+            "change_penalty": keep.change_penalty, "max_changes": keep.max_changes}
