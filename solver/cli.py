@@ -29,11 +29,13 @@ from solver.cli_options import (
     out,
     solve_options,
 )
+from solver.cli_robust import ROBUST_COMMANDS, robust_options, robust_solve_options
 from solver.errors import status_exit_code
 from solver.explain_out import print_explanation, to_dict
 from solver.io.writers import json_text
 from solver.progress import BatchProgress, SolveProgress
 from solver.report import print_alternatives, print_batch, print_issues, print_solution
+from solver.robust_out import print_robust
 from solver.scenarios import MAX_SCENARIOS
 from solver.sweeps import SWEEPS
 
@@ -67,8 +69,10 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print solution.json to stdout instead of tables.")
 @click.option("--write-model", type=click.Path(dir_okay=False),
               help="Also write the model with domain names (.lp or .mps by extension).")
+@robust_options
 @solve_options
-def solve(instance, out_dir, as_json, write_model, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, survive, from_, protect, recourse, keep, change_penalty,
+          max_changes, **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -77,15 +81,19 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     whom, and which roles cannot be covered under the others.
     """
     inst = _check(instance)
+    options = robust_solve_options(inst, make_options(**kw), survive=survive, from_=from_, protect=protect,
+                                   recourse=recourse, keep=keep, change_penalty=change_penalty,
+                                   max_changes=max_changes)
     progress = _progress(kw)
     try:
-        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model)
+        sol = api.solve(inst, options, progress, out=out_dir, write_model=write_model)
     finally:
         progress.done()
     if as_json:
         click.echo(json_text(sol.to_dict()), nl=False)
     else:
         print_solution(sol, out, inst.frameworks["name"].to_dict())
+        print_robust(sol, out, inst.nations["name"].to_dict(), inst.roles["name"].to_dict())
         if out_dir:
             out.print(f"Results written to {out_dir}/", markup=False)
     finish(status_exit_code(sol.status))
@@ -278,7 +286,7 @@ def _weights(text: str | None) -> dict[str, float] | None:
                                  param_hint="--weights") from None
 
 
-for command in FILE_COMMANDS:
+for command in (*FILE_COMMANDS, *ROBUST_COMMANDS):
     main.add_command(command)
 
 
