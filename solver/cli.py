@@ -14,6 +14,8 @@ Exit codes:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 from rich.text import Text
 
@@ -166,8 +168,14 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_SCENARIOS, show_default=True,
               help="Refuse a batch of more scenarios than this (raise it on purpose).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--keep", metavar="PLAN", type=click.Path(exists=True, dir_okay=False),
+              help="An earlier solution.json or allocation.csv: each scenario changes as few nation-role pledges "
+                   "as --change-penalty says, and the summary lists them (pledge_changes, changed_pledges).")
+@click.option("--change-penalty", type=float, default=None,
+              help="With --keep: objective units per changed pledge [default: instance.yaml, else 1].")
 @solve_options
-def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, **kw) -> None:
+def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, keep,
+          change_penalty, **kw) -> None:
     """Solve INSTANCE and what-if SCENARIOS (a YAML file) and/or generated --sweep s.
 
     Every scenario is checked against the instance first: any problem (a key,
@@ -183,8 +191,14 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     scheduler could not be reached or was lost (finished results are kept),
     130 interrupted (finished results are kept).
     """
+    options = make_options(**kw)
+    if keep is not None or change_penalty is not None:
+        options = robust_solve_options(_check(instance), options, survive=None, from_=None, protect=None,
+                                       recourse=None, keep=keep, change_penalty=change_penalty, max_changes=None,
+                                       require_k_within_h=False)
+        options = replace(options, robust=None)
     with BatchProgress(err, show=not no_progress) as bar:
-        run = api.batch(instance, scenarios, sweep, out_dir, make_options(**kw), workers, scheduler, factor,
+        run = api.batch(instance, scenarios, sweep, out_dir, options, workers, scheduler, factor,
                         max_scenarios, bar)
     result = run.result
     if result.scheduler_error and not result.rows:

@@ -16,7 +16,14 @@ from solver.cli import main
 from solver.io import load_instance
 from solver.robust_spec import resolve_robust
 from solver.session import SolveOptions
-from tests.reference_robust import RobustRef, chance, plan_contrib, smallest_critical, survives, worst_left
+from tests.reference_robust import (
+    RobustRef,
+    chance,
+    plan_contrib,
+    smallest_critical,
+    survives,
+    worst_left,
+)
 from tests.spec import random_spec, write_spec
 
 BUNDLED = Path(__file__).resolve().parents[1] / "instances" / "assurance-force"
