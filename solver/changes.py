@@ -243,6 +243,10 @@ def settings_dict(s: Settings) -> dict:
            "objective": obj, "units": dict(s.units)}
     if s.gap:
         out["gap"] = dict(s.gap)
+    if s.robust:
+        out["robust"] = dict(s.robust)
+    if s.persistence:
+        out["persistence"] = dict(s.persistence)
     return out
 
 

@@ -60,7 +60,10 @@ def read_plan(inst: Instance, path: str | Path, *, penalty: float | None = None,
         if bad_r:
             issues.append(f"{p}: roles not in this instance: {', '.join(bad_r)}")
         if "asset" in rows.columns:
-            bad_a = sorted({str(a) for a in rows["asset"] if a not in assets.index})
+            # a withdrawn nation (in nations, no asset left) keeps its old asset names: forced changes
+            left = set(assets["nation"])
+            bad_a = sorted({str(a) for a, n in zip(rows["asset"], rows["nation"], strict=True)
+                            if a not in assets.index and (n not in nats or n in left)})
             if bad_a:
                 issues.append(f"{p}: assets not in this instance: {', '.join(bad_a)}")
             moved = sorted({f"{a} ({n}, instance says {assets.at[a, 'nation']})"

@@ -51,6 +51,14 @@ def robust_lines(sol: Solution, nation_names: dict[str, str], role_names: dict[s
         if rb.get("reserves"):
             lines.append(f"{rb['reserves']} asset{'s' if rb['reserves'] != 1 else ''} held in reserve "
                          f"at {100 * rb['reserve_cost']:g} % of their cost (status 'reserve' in the allocation).")
+    if k > 0 and not rb["recourse"]:  # with reserves the worst case without them overstates
+        for wc in rb.get("worst_case", []):
+            short = wc["requirement"] - wc["covered_after"]
+            if short > 1e-6 and wc["withdrawn"]:
+                lines.append(f"If {_names(wc['withdrawn'], nation_names)} "
+                             f"leave{'s' if len(wc['withdrawn']) == 1 else ''}, the {_role(wc['role'], role_names)} "
+                             f"fall {short:,.0f} {strength} short (a soft role: its shortfall penalty is in the "
+                             "objective).")
     crit, eff = rb.get("critical_nations"), rb.get("critical_effect")
     if crit:
         who = _names(crit, nation_names)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from solver.instance import Instance
 
 ROBUST_KEYS = ("survive", "from", "roles", "reserve_cost", "recourse")
-PERSISTENCE_KEYS = ("change_penalty",)
+PERSISTENCE_KEYS = ("change_penalty", "plan")  # plan: an earlier allocation, relative to the instance
 DEFAULT_RESERVE_COST = 0.25
 DEFAULT_CHANGE_PENALTY = 1.0
 
@@ -130,6 +130,11 @@ def parse_robust_settings(s: dict, src: str, error: Callable[..., None]) -> tupl
     for k, v in (raw or {}).items():
         if k not in PERSISTENCE_KEYS:
             error(src, f"a persistence key ({', '.join(PERSISTENCE_KEYS)})", column=f"persistence.{k}", value=k)
+        elif k == "plan":
+            if isinstance(v, str) and v.strip():
+                persistence[k] = v.strip()
+            else:
+                error(src, "the path of an earlier solution.json or allocation.csv", column="persistence.plan", value=v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0:
             persistence[k] = float(v)
         else:
@@ -198,6 +203,17 @@ def resolve_robust(inst: Instance, *, survive: int | float | str | None = None,
     return RobustSpec(k=k, hesitant=h, roles=roles, recourse=rec,
                       reserve_cost=float(cfg.get("reserve_cost", DEFAULT_RESERVE_COST)),
                       source=source if isinstance(source, str) else "list")
+
+
+def plan_path(inst: Instance) -> str | None:
+    """instance.yaml persistence.plan, relative to the instance's folder (or workbook's)."""
+    plan = inst.settings.persistence.get("plan")
+    if not plan:
+        return None
+    from pathlib import Path
+    base = inst.source if inst.source is not None else Path(".")
+    base = base if base.is_dir() else base.parent
+    return str((base / plan) if not Path(plan).is_absolute() else Path(plan))
 
 
 def change_penalty(inst: Instance, penalty: float | None) -> float:

@@ -236,8 +236,9 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
         return [Issue(where, f"scenario '{scenario}': objective keys {', '.join(OBJECTIVE_KEYS)}", value=arg)]
     if kind == "solver" and not set(arg) <= set(SOLVER_KEYS):
         return [Issue(where, f"scenario '{scenario}': solver keys {', '.join(SOLVER_KEYS)}", value=arg)]
-    if kind == "settings" and not set(arg) <= {"min_coalition_nations", "lex_tolerance"}:
-        return [Issue(where, f"scenario '{scenario}': settings keys min_coalition_nations", value=arg)]
+    if kind == "settings" and not set(arg) <= {"min_coalition_nations", "lex_tolerance", "robust", "persistence"}:
+        return [Issue(where, f"scenario '{scenario}': settings keys min_coalition_nations, robust, persistence",
+                      value=arg)]
     if kind in ("set", "scale") and arg["column"] not in TABLES[arg["table"]].column_names:
         return [Issue(where, f"scenario '{scenario}': a column of {arg['table']} "
                              f"({', '.join(TABLES[arg['table']].column_names)})", value=arg["column"])]

@@ -14,7 +14,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 import numpy as np
@@ -30,6 +30,7 @@ from solver.instance import Instance
 from solver.lexicographic import solve_stages
 from solver.retarget import retarget
 from solver.robust import finish_solution
+from solver.robust_spec import plan_path, resolve_robust
 from solver.solution import Solution, allocation_table, evaluate, gap_objective
 from solver.status import Status
 
@@ -70,6 +71,12 @@ class Session:
         """``transform`` edits the built model before HiGHS sees it (its result is kept as
         ``transformed``); ``progress`` is called during runs with {incumbent, bound, gap}."""
         self.options = options or SolveOptions()
+        if self.options.robust is None and instance.settings.robust.get("survive"):
+            # instance.yaml (or a scenario's settings) asks for withdrawals: MODEL.md v3
+            self.options = replace(self.options, robust=resolve_robust(instance, require_k_within_h=False))
+        if self.options.keep is None and plan_path(instance):  # instance.yaml persistence.plan (v3 re-plans)
+            from solver.robust_api import read_plan
+            self.options = replace(self.options, keep=read_plan(instance, plan_path(instance)))
         self.progress = progress
         self.split = False  # whether the running solve is split by framework (solver.decompose)
         self.instance = instance
