@@ -212,3 +212,39 @@ def test_cli_writes_robust_json_and_status(tmp_path):
     alloc = pd.read_csv(out / "allocation.csv")
     assert set(alloc["status"]) <= {"deployed", "reserve"}
     assert "This plan holds if any one of" in r.output
+
+
+def test_curve_stops_at_h_and_says_so(tmp_path):
+    """robust --k-max above |H| (4 hesitant nations in the bundled instance) stops at |H|;
+    each row's objective equals a single solve at that k."""
+    out = tmp_path / "c"
+    r = CliRunner().invoke(main, ["robust", str(BUNDLED), "--k-max", "6", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "stops at k = 4" in r.output
+    curve = pd.read_csv(out / "curve.csv")
+    assert list(curve["k"]) == [0, 1, 2, 3, 4]
+    inst = load_instance(BUNDLED)
+    one = api.solve(inst, SolveOptions(robust=resolve_robust(inst, survive=1)))
+    assert curve.loc[1, "objective"] == pytest.approx(one.objective, rel=1e-4)
+    assert {"worst_land", "critical_nations", "money", "nations"} <= set(curve.columns)
+
+
+def test_batch_withdrawal_sweep_with_keep(tmp_path):
+    """batch --sweep withdrawal --keep: per withdrawal, the changed pledges; a nation's own
+    pledges are the forced ones (counted from the files, not from forcealloc)."""
+    plan = BUNDLED / "announced-plan.csv"
+    out = tmp_path / "b"
+    sc = tmp_path / "s.yaml"
+    sc.write_text(f"base: {BUNDLED}\nscenarios:\n  - name: gbr\n    changes:\n      - withdraw: GBR\n")
+    r = CliRunner().invoke(main, ["batch", str(BUNDLED), str(sc), "--keep", str(plan), "--out", str(out),
+                                  "--no-progress", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    s = pd.read_csv(out / "summary.csv").set_index("scenario")
+    before = pd.read_csv(plan)
+    forced = {(n, ro) for n, ro in zip(before["nation"], before["role"], strict=True) if n == "GBR"}
+    assert s.at["gbr", "forced_changes"] == len(forced)
+    after = pd.read_csv(out / "scenarios" / "gbr" / "allocation.csv")
+    mine = set(zip(before["nation"], before["role"], strict=True))
+    theirs = set(zip(after["nation"], after["role"], strict=True))
+    assert s.at["gbr", "pledge_changes"] == len(mine ^ theirs)
+    assert s.at["base", "pledge_changes"] == 0
