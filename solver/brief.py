@@ -20,6 +20,7 @@ import pandas as pd
 from solver import charts
 from solver.compare import brief as brief_changes
 from solver.io.writers import atomic_write
+from solver.robust_out import persistence_lines, robust_lines
 
 MAX_ROWS = 40  # a table on paper: the rest is in the files
 
@@ -105,6 +106,8 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "coverage": _table(coverage), "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{r.name} ({r.shortfall:g} short)" for r in roles.itertuples() if r.shortfall > 1e-9],
     }
+    ctx["withdrawals"] = (robust_lines(sol, inst.nations["name"].to_dict(), inst.roles["name"].to_dict())
+                          + persistence_lines(sol, inst.nations["name"].to_dict()))
     out = [n for n in ex.nations if n["status"] == "out"]
     ctx["out"] = [{"nation": n["nation"], "name": n["name"], "reasons": n["reasons"],
                    "cost": None if not n["forced_in"] or n["forced_in"]["delta"] is None
