@@ -248,3 +248,26 @@ def test_batch_withdrawal_sweep_with_keep(tmp_path):
     theirs = set(zip(after["nation"], after["role"], strict=True))
     assert s.at["gbr", "pledge_changes"] == len(mine ^ theirs)
     assert s.at["base", "pledge_changes"] == 0
+
+
+@pytest.mark.parametrize("seed", [2, 4, 9])
+def test_framework_by_framework_search_keeps_the_robust_optimum(seed, k=1, tmp_path=None, monkeypatch=None):
+    """The per-framework search (solver.decompose, LP bounds and 'better than' rows) on the
+    robust model gives the reference optimum too (forced on for these small models)."""
+    import tempfile
+
+    import solver.session as session_mod
+    spec, path, h = robust_case(seed, Path(tempfile.mkdtemp()))
+    inst = load_instance(path)
+    rs = resolve_robust(inst, survive=k)
+    old = session_mod.DECOMPOSE_MIN_OPTIONS
+    session_mod.DECOMPOSE_MIN_OPTIONS = 0
+    try:
+        sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs))
+        assert sol.solver["by_framework"] is True
+    finally:
+        session_mod.DECOMPOSE_MIN_OPTIONS = old
+    status, obj = RobustRef(spec).optimum_robust(rs.k, h)
+    assert str(sol.status) == status
+    if status == "optimal":
+        assert sol.objective == pytest.approx(obj, abs=1e-6, rel=1e-7)
