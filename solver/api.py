@@ -45,6 +45,7 @@ from solver.io.writers import (
 from solver.relaxer import ExplainOptions
 from solver.robust_api import attach as attach_robust
 from solver.robust_api import with_robust
+from solver.robust_recourse import needs_generation, solve_by_generation
 from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
@@ -84,11 +85,15 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
     instance = _instance(instance)
     options = with_robust(instance, options)  # instance.yaml robust when the caller set none (v3)
-    session = Session(instance, options, progress=progress)
+    if needs_generation(options.robust):  # recourse over many withdrawal sets (solver.robust_recourse)
+        session, sol = solve_by_generation(instance, options, progress)
+    else:
+        session = Session(instance, options, progress=progress)
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
         _written(lambda: session.write_model(write_model), write_model)
-    sol = session.solve()
+    if not needs_generation(options.robust):
+        sol = session.solve()
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     attach_robust(instance, options, sol)  # critical nations, chances, price of robustness (v3)

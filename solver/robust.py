@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from solver.session import Run, Session
 
 TOL = 1e-6
-MAX_RECOURSE_SETS = 2_000  # copies of the model written out; beyond this the solve is refused
+MAX_RECOURSE_SETS = 20_000  # withdrawal sets checked by constraint generation; beyond this the solve is refused
 
 
 def check_recourse_size(spec: RobustSpec) -> None:
@@ -42,7 +42,7 @@ def check_recourse_size(spec: RobustSpec) -> None:
     n = count_withdrawal_sets(len(spec.hesitant), spec.k)
     if spec.recourse and spec.k > 0 and n > MAX_RECOURSE_SETS:
         raise RobustInputError([f"--recourse: {n:,} withdrawal sets of up to {spec.k} of {len(spec.hesitant)} "
-                                f"nations; at most {MAX_RECOURSE_SETS:,} are written out. Lower --survive or name "
+                                f"nations; at most {MAX_RECOURSE_SETS:,} are checked. Lower --survive or name "
                                 "fewer nations in --from"])
 
 

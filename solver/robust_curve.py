@@ -10,6 +10,7 @@ import pandas as pd
 
 from solver.instance import Instance
 from solver.robust import check_recourse_size, robust_summary
+from solver.robust_recourse import needs_generation, solve_by_generation
 from solver.robust_spec import RobustSpec
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
@@ -37,7 +38,8 @@ def robust_curve(inst: Instance, *, spec: RobustSpec, k_max: int, options: Solve
     rows, sols = [], []
     for k in range(top + 1):
         s = dataclasses.replace(spec, k=k, recourse=spec.recourse and k > 0)
-        sol = Session(inst, dataclasses.replace(options, robust=s)).solve()
+        opts = dataclasses.replace(options, robust=s)
+        sol = solve_by_generation(inst, opts)[1] if needs_generation(s) else Session(inst, opts).solve()
         row = {"k": k, "status": str(sol.status), "objective": sol.objective,
                "money": sol.terms.get("cost"), "time_s": sol.solver.get("time_s")}
         if sol.status.has_solution:

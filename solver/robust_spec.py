@@ -41,6 +41,7 @@ class RobustSpec:
     recourse: bool = False
     reserve_cost: float = DEFAULT_RESERVE_COST
     source: str = "hesitant"  # how H was named: hesitant / all / list
+    sets: tuple[tuple[str, ...], ...] | None = None  # recourse copies written (None: every set)
 
     @property
     def active(self) -> bool:

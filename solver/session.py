@@ -223,6 +223,7 @@ class Session:
     def solution(self, run: Run, weights: dict[str, float] | None = None) -> Solution:
         """A :class:`Solution` for a run, every figure recomputed from the allocation."""
         weights = weights or self.instance.settings.weights
+        self.last_run = run  # the run behind the latest solution (solver.robust_recourse reads reserves)
         sol = Solution(instance=self.instance.name, status=run.status, weights=dict(weights),
                        solver=self.solver_info(run), units=dict(self.instance.settings.units))
         if not run.status.has_solution:

@@ -231,6 +231,7 @@ def add_robust(m: pyo.ConcreteModel, data: ModelData, index: OptionIndex, spec: 
                 add_robust_nations(m, data, index, r, k, h)
     else:
         add_reserves(m, data, index, spec)
+        sets = sets if sets is not None else getattr(spec, "sets", None)  # constraint generation: some sets
         for i, w in enumerate(withdrawal_sets(h, k) if sets is None else sets):
             add_recourse_copy(m, data, index, spec, w, str(i))
     if data.instance.settings.min_coalition_nations > 0:
