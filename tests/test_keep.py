@@ -39,7 +39,7 @@ def leave(spec: dict, path: Path, nation: str) -> None:
         {**r, "approval_probability": 1.0, "contributes": False} for r in rows]
 
 
-@pytest.mark.parametrize("seed", [2, 3, 4, 5, 9, 14])
+@pytest.mark.parametrize("seed", [2, 5, 9, 14])
 def test_keep_matches_reference_and_counts(seed, tmp_path):
     spec, path, h = robust_case(seed, tmp_path)
     first = tmp_path / "first"

@@ -76,7 +76,7 @@ def robust_case(seed: int, tmp: Path) -> tuple[dict, Path, list[str]]:
     return spec, path, h
 
 
-SEEDS = [2, 3, 4, 5, 8, 9, 10, 13, 14, 20]  # chosen (friendly family) so most k have a plan
+SEEDS = [2, 3, 5, 8, 10, 14]  # chosen (friendly family) so most k have a plan
 
 
 @pytest.mark.parametrize("seed", SEEDS)
