@@ -44,7 +44,8 @@ from solver.io.writers import (
 )
 from solver.relaxer import ExplainOptions
 from solver.robust_api import attach as attach_robust
-from solver.robust_api import with_robust
+from solver.robust_api import robust_picture, with_robust
+from solver.robust_curve import write_curve
 from solver.robust_recourse import needs_generation, solve_by_generation
 from solver.scenarios import MAX_SCENARIOS, ScenarioError, base_digest, name_issues, read_scenarios
 from solver.session import Session, SolveOptions
@@ -152,7 +153,8 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
 
 
 def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None = None, k: int = 5,
-           options: SolveOptions | None = None, progress: Progress | None = None) -> Path:
+           options: SolveOptions | None = None, progress: Progress | None = None,
+           robust_k: int | None = None) -> Path:
     """DIR/brief.html: the optimum, the per-framework comparison, the nation-role
     alternatives, the explanation and, from a finished batch (its summary.csv), the what-if
     impacts and prices of commitments; the files behind it go to DIR/solution,
@@ -161,15 +163,16 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
-    return _brief(inst, instance, solve(inst, options, progress), options, out, batch, k, progress)
+    return _brief(inst, instance, solve(inst, options, progress), options, out, batch, k, progress, robust_k)
 
 
 def _brief(inst: Instance, source, sol: Solution, options: SolveOptions, out, batch: dict | None, k: int,
-           progress: Progress | None) -> Path:
+           progress: Progress | None, robust_k: int | None = None) -> Path:
     ex = explain_instance(inst, options, ExplainOptions(), (), progress)
     alts = alt.k_best(inst, k, "nation-role", None, options) if sol.status.has_solution else None
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
+    curve = robust_picture(inst, options, ctx, robust_k) if robust_k is not None else None  # v3: report --robust K
     out = Path(out)
 
     def write_all() -> None:
@@ -177,6 +180,8 @@ def _brief(inst: Instance, source, sol: Solution, options: SolveOptions, out, ba
         write_explanation(ex, out / "explanation")
         if alts is not None:
             write_alternatives(alts, out / "alternatives")
+        if curve is not None:
+            write_curve(curve, out / "robust")
         write_brief(ctx, out)
 
     _written(write_all, out)

@@ -267,8 +267,10 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
               help="A finished batch's folder: its what-if impacts and prices of commitments join the brief.")
 @click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many nation-role alternatives, the best included.")
+@click.option("--robust", "robust_k", type=click.IntRange(min=0), default=None, metavar="K",
+              help="Add the price of robustness: the best plan surviving k = 0..K withdrawals of H (robust/curve.csv).")
 @solve_options
-def report(instance, out_dir, batch_dir, k, **kw) -> None:
+def report(instance, out_dir, batch_dir, k, robust_k, **kw) -> None:
     """Write the brief: one offline HTML page to put in front of ministers.
 
     The recommended framework with its approval probability, the objective in
@@ -280,7 +282,7 @@ def report(instance, out_dir, batch_dir, k, **kw) -> None:
     inst = _check(instance)
     progress = _progress(kw, "briefing")
     try:
-        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress)
+        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress, robust_k=robust_k)
     finally:
         progress.done()
     out.print(f"{inst.name}: the brief is {path}", markup=False)
