@@ -14,13 +14,11 @@ Exit codes:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import click
 from rich.text import Text
 
 from models.commitments import KINDS
-from solver import api
+from solver import api, cli_robust
 from solver.cli_files import FILE_COMMANDS
 from solver.cli_options import (
     ForceAllocGroup,
@@ -31,7 +29,6 @@ from solver.cli_options import (
     out,
     solve_options,
 )
-from solver.cli_robust import ROBUST_COMMANDS, robust_options, robust_solve_options
 from solver.errors import status_exit_code
 from solver.explain_out import print_explanation, to_dict
 from solver.io.writers import json_text
@@ -71,10 +68,9 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print solution.json to stdout instead of tables.")
 @click.option("--write-model", type=click.Path(dir_okay=False),
               help="Also write the model with domain names (.lp or .mps by extension).")
-@robust_options
+@cli_robust.robust_options
 @solve_options
-def solve(instance, out_dir, as_json, write_model, survive, from_, protect, recourse, keep, change_penalty,
-          max_changes, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -83,9 +79,8 @@ def solve(instance, out_dir, as_json, write_model, survive, from_, protect, reco
     whom, and which roles cannot be covered under the others.
     """
     inst = _check(instance)
-    options = robust_solve_options(inst, make_options(**kw), survive=survive, from_=from_, protect=protect,
-                                   recourse=recourse, keep=keep, change_penalty=change_penalty,
-                                   max_changes=max_changes)
+    robust = cli_robust.pop_robust(kw)
+    options = cli_robust.robust_solve_options(inst, make_options(**kw), **robust)
     progress = _progress(kw)
     try:
         sol = api.solve(inst, options, progress, out=out_dir, write_model=write_model)
@@ -168,11 +163,7 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_SCENARIOS, show_default=True,
               help="Refuse a batch of more scenarios than this (raise it on purpose).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-@click.option("--keep", metavar="PLAN", type=click.Path(exists=True, dir_okay=False),
-              help="An earlier solution.json or allocation.csv: each scenario changes as few nation-role pledges "
-                   "as --change-penalty says, and the summary lists them (pledge_changes, changed_pledges).")
-@click.option("--change-penalty", type=float, default=None,
-              help="With --keep: objective units per changed pledge [default: instance.yaml, else 1].")
+@cli_robust.keep_options
 @solve_options
 def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, keep,
           change_penalty, **kw) -> None:
@@ -191,12 +182,7 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     scheduler could not be reached or was lost (finished results are kept),
     130 interrupted (finished results are kept).
     """
-    options = make_options(**kw)
-    if keep is not None or change_penalty is not None:
-        options = robust_solve_options(_check(instance), options, survive=None, from_=None, protect=None,
-                                       recourse=None, keep=keep, change_penalty=change_penalty, max_changes=None,
-                                       require_k_within_h=False)
-        options = replace(options, robust=None)
+    options = cli_robust.batch_keep(_check, instance, make_options(**kw), keep, change_penalty)
     with BatchProgress(err, show=not no_progress) as bar:
         run = api.batch(instance, scenarios, sweep, out_dir, options, workers, scheduler, factor,
                         max_scenarios, bar)
@@ -267,8 +253,7 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
               help="A finished batch's folder: its what-if impacts and prices of commitments join the brief.")
 @click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many nation-role alternatives, the best included.")
-@click.option("--robust", "robust_k", type=click.IntRange(min=0), default=None, metavar="K",
-              help="Add the price of robustness: the best plan surviving k = 0..K withdrawals of H (robust/curve.csv).")
+@cli_robust.report_robust_option
 @solve_options
 def report(instance, out_dir, batch_dir, k, robust_k, **kw) -> None:
     """Write the brief: one offline HTML page to put in front of ministers.
@@ -302,7 +287,7 @@ def _weights(text: str | None) -> dict[str, float] | None:
                                  param_hint="--weights") from None
 
 
-for command in (*FILE_COMMANDS, *ROBUST_COMMANDS):
+for command in (*FILE_COMMANDS, *cli_robust.ROBUST_COMMANDS):
     main.add_command(command)
 
 

@@ -12,9 +12,8 @@ from solver.cli_options import err, finish, make_options, out, solve_options
 from solver.instance import Instance
 from solver.io import load_instance
 from solver.io.writers import check_destination
-from solver.robust_api import read_plan
 from solver.robust_curve import robust_curve, write_curve
-from solver.robust_spec import RobustInputError, resolve_robust
+from solver.robust_spec import RobustInputError, read_plan, resolve_robust
 from solver.session import SolveOptions
 
 
@@ -41,6 +40,41 @@ def robust_options(f):
     for o in reversed(opts):
         f = o(f)
     return f
+
+
+ROBUST_KEYS = ("survive", "from_", "protect", "recourse", "keep", "change_penalty", "max_changes")
+
+
+def pop_robust(kw: dict) -> dict:
+    """The robust / re-plan options taken out of a command's keyword arguments."""
+    return {k: kw.pop(k) for k in ROBUST_KEYS}
+
+
+def keep_options(f):
+    """batch --keep PLAN --change-penalty P."""
+    f = click.option("--change-penalty", type=float, default=None,
+                     help="With --keep: objective units per changed pledge [default: instance.yaml, else 1].")(f)
+    return click.option("--keep", metavar="PLAN", type=click.Path(exists=True, dir_okay=False),
+                        help="An earlier solution.json or allocation.csv: each scenario changes as few nation-role "
+                             "pledges as --change-penalty says, and the summary lists them (pledge_changes, "
+                             "changed_pledges).")(f)
+
+
+def report_robust_option(f):
+    """report --robust K."""
+    return click.option("--robust", "robust_k", type=click.IntRange(min=0), default=None, metavar="K",
+                        help="Add the price of robustness: the best plan surviving k = 0..K withdrawals of H "
+                             "(robust/curve.csv).")(f)
+
+
+def batch_keep(check, instance: str, options: SolveOptions, keep, change_penalty) -> SolveOptions:
+    """The batch's options with the plan every scenario keeps (none without --keep)."""
+    if keep is None and change_penalty is None:
+        return options
+    options = robust_solve_options(check(instance), options, survive=None, from_=None, protect=None, recourse=None,
+                                   keep=keep, change_penalty=change_penalty, max_changes=None,
+                                   require_k_within_h=False)
+    return dataclasses.replace(options, robust=None)
 
 
 def robust_solve_options(inst: Instance, options: SolveOptions, *, survive, from_, protect, recourse, keep,

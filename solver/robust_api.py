@@ -8,77 +8,13 @@ k > 0 the same solve at k = 0 through the same engine for the price of robustnes
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
-
-import pandas as pd
 
 from solver.instance import Instance
 from solver.robust import check_recourse_size, robust_summary
-from solver.robust_spec import KeepSpec, RobustInputError, change_penalty, resolve_robust
+from solver.robust_spec import RobustInputError, read_plan, resolve_robust
 from solver.session import Session, SolveOptions
 from solver.solution import Solution
 from solver.status import Status
-
-
-def read_plan(inst: Instance, path: str | Path, *, penalty: float | None = None,
-              max_changes: int | None = None) -> KeepSpec:
-    """An earlier solution.json or allocation.csv of this instance as the pledges to keep.
-    Raises RobustInputError listing every unknown asset, nation and role, and an asset
-    filed under another nation."""
-    p = Path(path)
-    issues: list[str] = []
-    if max_changes is not None and (not isinstance(max_changes, int) or max_changes < 0):
-        issues.append(f"--max-changes: got {max_changes!r}; a whole number >= 0")
-    rows: pd.DataFrame | None = None
-    try:
-        if p.suffix.lower() == ".json" or (p.is_file() and p.read_text(errors="replace").lstrip().startswith("{")):
-            doc = json.loads(p.read_text())
-            alloc = doc.get("allocation") if isinstance(doc, dict) else None
-            if not isinstance(alloc, list):
-                issues.append(f"{p}: no 'allocation' list; expected a solution.json written by forcealloc solve")
-            else:
-                rows = pd.DataFrame(alloc)
-        else:
-            rows = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as exc:
-        issues.append(f"{p}: cannot be read as solution.json or allocation.csv ({exc})")
-    if rows is not None:
-        missing = [c for c in ("nation", "role") if c not in rows.columns]
-        if missing:
-            issues.append(f"{p}: no column {', '.join(missing)}; expected an allocation with nation and role")
-            rows = None
-    pledges: set[tuple[str, str]] = set()
-    if rows is not None:
-        if "status" in rows.columns:
-            rows = rows[rows["status"].astype(str) != "reserve"]
-        nats, roles, assets = inst.nations.index, inst.roles.index, inst.assets
-        bad_n = sorted({str(n) for n in rows["nation"] if n not in nats})
-        bad_r = sorted({str(r) for r in rows["role"] if r not in roles})
-        if bad_n:
-            issues.append(f"{p}: nations not in this instance: {', '.join(bad_n)}")
-        if bad_r:
-            issues.append(f"{p}: roles not in this instance: {', '.join(bad_r)}")
-        if "asset" in rows.columns:
-            # a withdrawn nation (in nations, no asset left) keeps its old asset names: forced changes
-            left = set(assets["nation"])
-            bad_a = sorted({str(a) for a, n in zip(rows["asset"], rows["nation"], strict=True)
-                            if a not in assets.index and (n not in nats or n in left)})
-            if bad_a:
-                issues.append(f"{p}: assets not in this instance: {', '.join(bad_a)}")
-            moved = sorted({f"{a} ({n}, instance says {assets.at[a, 'nation']})"
-                            for a, n in zip(rows["asset"], rows["nation"], strict=True)
-                            if a in assets.index and assets.at[a, "nation"] != n})
-            if moved:
-                issues.append(f"{p}: assets of another nation in this instance: {', '.join(moved)}")
-        pledges = {(str(n), str(r)) for n, r in zip(rows["nation"], rows["role"], strict=True)}
-    if issues:
-        raise RobustInputError(issues)
-    try:
-        cp = change_penalty(inst, penalty)
-    except RobustInputError as exc:
-        raise RobustInputError(issues + exc.issues) from None
-    return KeepSpec(plan=str(p), pledges=frozenset(pledges), change_penalty=cp, max_changes=max_changes)
 
 
 def with_robust(inst: Instance, options: SolveOptions | None) -> SolveOptions:

@@ -8,10 +8,14 @@ roles are explicit lists, so the model builders never read options again.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from solver.errors import BadInput
 
@@ -211,7 +215,6 @@ def plan_path(inst: Instance) -> str | None:
     plan = inst.settings.persistence.get("plan")
     if not plan:
         return None
-    from pathlib import Path
     base = inst.source if inst.source is not None else Path(".")
     base = base if base.is_dir() else base.parent
     return str((base / plan) if not Path(plan).is_absolute() else Path(plan))
@@ -224,3 +227,63 @@ def change_penalty(inst: Instance, penalty: float | None) -> float:
             raise RobustInputError([f"--change-penalty: got {penalty!r}; a number >= 0"])
         return float(penalty)
     return float(inst.settings.persistence.get("change_penalty", DEFAULT_CHANGE_PENALTY))
+
+
+def read_plan(inst: Instance, path: str | Path, *, penalty: float | None = None,
+              max_changes: int | None = None) -> KeepSpec:
+    """An earlier solution.json or allocation.csv of this instance as the pledges to keep.
+    Raises RobustInputError listing every unknown asset, nation and role, and an asset
+    filed under another nation."""
+    p = Path(path)
+    issues: list[str] = []
+    if max_changes is not None and (not isinstance(max_changes, int) or max_changes < 0):
+        issues.append(f"--max-changes: got {max_changes!r}; a whole number >= 0")
+    rows: pd.DataFrame | None = None
+    try:
+        if p.suffix.lower() == ".json" or (p.is_file() and p.read_text(errors="replace").lstrip().startswith("{")):
+            doc = json.loads(p.read_text())
+            alloc = doc.get("allocation") if isinstance(doc, dict) else None
+            if not isinstance(alloc, list):
+                issues.append(f"{p}: no 'allocation' list; expected a solution.json written by forcealloc solve")
+            else:
+                rows = pd.DataFrame(alloc)
+        else:
+            rows = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        issues.append(f"{p}: cannot be read as solution.json or allocation.csv ({exc})")
+    if rows is not None:
+        missing = [c for c in ("nation", "role") if c not in rows.columns]
+        if missing:
+            issues.append(f"{p}: no column {', '.join(missing)}; expected an allocation with nation and role")
+            rows = None
+    pledges: set[tuple[str, str]] = set()
+    if rows is not None:
+        if "status" in rows.columns:
+            rows = rows[rows["status"].astype(str) != "reserve"]
+        nats, roles, assets = inst.nations.index, inst.roles.index, inst.assets
+        bad_n = sorted({str(n) for n in rows["nation"] if n not in nats})
+        bad_r = sorted({str(r) for r in rows["role"] if r not in roles})
+        if bad_n:
+            issues.append(f"{p}: nations not in this instance: {', '.join(bad_n)}")
+        if bad_r:
+            issues.append(f"{p}: roles not in this instance: {', '.join(bad_r)}")
+        if "asset" in rows.columns:
+            # a withdrawn nation (in nations, no asset left) keeps its old asset names: forced changes
+            left = set(assets["nation"])
+            bad_a = sorted({str(a) for a, n in zip(rows["asset"], rows["nation"], strict=True)
+                            if a not in assets.index and (n not in nats or n in left)})
+            if bad_a:
+                issues.append(f"{p}: assets not in this instance: {', '.join(bad_a)}")
+            moved = sorted({f"{a} ({n}, instance says {assets.at[a, 'nation']})"
+                            for a, n in zip(rows["asset"], rows["nation"], strict=True)
+                            if a in assets.index and assets.at[a, "nation"] != n})
+            if moved:
+                issues.append(f"{p}: assets of another nation in this instance: {', '.join(moved)}")
+        pledges = {(str(n), str(r)) for n, r in zip(rows["nation"], rows["role"], strict=True)}
+    if issues:
+        raise RobustInputError(issues)
+    try:
+        cp = change_penalty(inst, penalty)
+    except RobustInputError as exc:
+        raise RobustInputError(issues + exc.issues) from None
+    return KeepSpec(plan=str(p), pledges=frozenset(pledges), change_penalty=cp, max_changes=max_changes)

@@ -30,7 +30,7 @@ from solver.instance import Instance
 from solver.lexicographic import solve_stages
 from solver.retarget import retarget
 from solver.robust import finish_solution
-from solver.robust_spec import plan_path, resolve_robust
+from solver.robust_spec import plan_path, read_plan, resolve_robust
 from solver.solution import Solution, allocation_table, evaluate, gap_objective
 from solver.status import Status
 
@@ -75,7 +75,6 @@ class Session:
             # instance.yaml (or a scenario's settings) asks for withdrawals: MODEL.md v3
             self.options = replace(self.options, robust=resolve_robust(instance, require_k_within_h=False))
         if self.options.keep is None and plan_path(instance):  # instance.yaml persistence.plan (v3 re-plans)
-            from solver.robust_api import read_plan
             self.options = replace(self.options, keep=read_plan(instance, plan_path(instance)))
         self.progress = progress
         self.split = False  # whether the running solve is split by framework (solver.decompose)

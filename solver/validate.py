@@ -287,10 +287,8 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
         out.error(src, "a mapping with sense: min|max (written by import-gap)", column="gap", value=gap)
         gap = None
     robust, persistence = parse_robust_settings(s, src, out.error)
-    return Settings(
-        robust=robust,
-        persistence=persistence,
-        name=str(s.get("name") or (raw.path.stem if raw.path else "instance")),
+    return Settings(  # v3: robust, persistence (solver.robust_spec)
+        robust=robust, persistence=persistence, name=str(s.get("name") or (raw.path.stem if raw.path else "instance")),
         description=str(s.get("description") or ""),
         min_coalition_nations=_number(s, "min_coalition_nations", src, out, 0, integer=True),
         weights=weights,

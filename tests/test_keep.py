@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from solver import api
 from solver.cli import main
 from solver.io import load_instance
-from solver.robust_api import read_plan
+from solver.robust_spec import read_plan
 from solver.session import SolveOptions
 from tests.reference_robust import RobustRef
 from tests.test_robust import BUNDLED, robust_case
