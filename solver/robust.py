@@ -193,6 +193,7 @@ def robust_summary(inst: Instance, sol: Solution, spec: RobustSpec | None) -> di
         "critical_nations": crit,
         "critical_effect": effect,
         "coverage_probability": coverage_probability(inst, sol.framework, sol.allocation, roles),
+        "worst_case_shortfall": dict(sol.solver.get("worst_case_shortfall", {})),  # soft roles, as priced
         "reserves": int((sol.allocation.get("status", pd.Series(dtype=str)) == "reserve").sum()),
         "objective_k0": None,
         "price": None,
@@ -237,6 +238,7 @@ def finish_solution(session: Session, run: Run, sol: Solution) -> None:
             s = session.values(run, [m.shortfall[r] for r in soft])
             pen = session.instance.roles.loc[soft, "shortfall_penalty"].to_numpy(dtype=float)
             sol.terms["shortfall"] = float(np.maximum(s, 0.0) @ pen)
+            sol.solver["worst_case_shortfall"] = {r: float(v) for r, v in zip(soft, s, strict=True) if v > 1e-9}
         if spec.recourse and hasattr(m.robust, "reserve"):
             rows = reserve_rows(session, run, sol.allocation, spec)
             if len(rows):

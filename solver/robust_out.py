@@ -51,14 +51,9 @@ def robust_lines(sol: Solution, nation_names: dict[str, str], role_names: dict[s
         if rb.get("reserves"):
             lines.append(f"{rb['reserves']} asset{'s' if rb['reserves'] != 1 else ''} held in reserve "
                          f"at {100 * rb['reserve_cost']:g} % of their cost (status 'reserve' in the allocation).")
-    if k > 0 and not rb["recourse"]:  # with reserves the worst case without them overstates
-        for wc in rb.get("worst_case", []):
-            short = wc["requirement"] - wc["covered_after"]
-            if short > 1e-6 and wc["withdrawn"]:
-                lines.append(f"If {_names(wc['withdrawn'], nation_names)} "
-                             f"leave{'s' if len(wc['withdrawn']) == 1 else ''}, the {_role(wc['role'], role_names)} "
-                             f"fall {short:,.0f} {strength} short (a soft role: its shortfall penalty is in the "
-                             "objective).")
+    for r, short in (rb.get("worst_case_shortfall") or {}).items():
+        lines.append(f"The worst withdrawal leaves the {_role(r, role_names)} {short:,.0f} {strength} short "
+                     "(a soft role: its shortfall penalty is in the objective).")
     crit, eff = rb.get("critical_nations"), rb.get("critical_effect")
     if crit:
         who = _names(crit, nation_names)
@@ -74,7 +69,8 @@ def robust_lines(sol: Solution, nation_names: dict[str, str], role_names: dict[s
             what = f"the {role} keep only {eff['after']} nations ({eff['needed']} needed)"
         else:
             what = f"the coalition falls to {eff['after']} nations ({eff['needed']} needed)"
-        lines.append(f"If {who}{alone} {verb}, {what}.")
+        unaided = " and no reserve steps in" if rb.get("recourse") else ""
+        lines.append(f"If {who}{alone} {verb}{unaided}, {what}.")
     elif sol.status.has_solution:
         lines.append(f"No withdrawal of nations of {_names(rb['critical_from'], nation_names) or 'H'} "
                      "breaks a hard requirement, min_nations or the coalition's breadth.")
