@@ -37,6 +37,7 @@ from solver.status import Status
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
 DECOMPOSE_MIN_OPTIONS = 200  # below this the per-framework runs cost more than they save (docs/model.md)
+ROBUST_SPLIT = False  # robust models (k > 0): one search; split searches measured slower (benchmarks/NOTES-robust.md)
 WARM_START_MIN_OPTIONS = 1_000  # below this many assignment variables the greedy start does not pay (docs/model.md)
 
 
@@ -267,7 +268,9 @@ class Session:
             finally:
                 self.timings["greedy_s"] += time.perf_counter() - t0
 
-        self.split = o.by_framework and len(open_) > 1 and len(self.data.options) >= DECOMPOSE_MIN_OPTIONS
+        robust = o.robust is not None and o.robust.k > 0
+        self.split = o.by_framework and len(open_) > 1 and len(self.data.options) >= DECOMPOSE_MIN_OPTIONS \
+            and (ROBUST_SPLIT or not robust)
         try:
             if self.split:
                 return self.solution(solve_by_framework(self, open_, start))

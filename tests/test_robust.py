@@ -260,13 +260,13 @@ def test_framework_by_framework_search_keeps_the_robust_optimum(seed, k=1, tmp_p
     spec, path, h = robust_case(seed, Path(tempfile.mkdtemp()))
     inst = load_instance(path)
     rs = resolve_robust(inst, survive=k)
-    old = session_mod.DECOMPOSE_MIN_OPTIONS
-    session_mod.DECOMPOSE_MIN_OPTIONS = 0
+    old = session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT
+    session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT = 0, True
     try:
         sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs))
         assert sol.solver["by_framework"] is True
     finally:
-        session_mod.DECOMPOSE_MIN_OPTIONS = old
+        session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT = old
     status, obj = RobustRef(spec).optimum_robust(rs.k, h)
     assert str(sol.status) == status
     if status == "optimal":
