@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pyomo.environ as pyo
 
 from models.constraints import consent, coverage, enablers, framework, links, nations
+from models.constraints.keep import add_keep
+from models.constraints.robust import add_robust
 from models.eligibility import ModelData, strength_required
 from models.expr import OptionIndex
 from models.objective import add_objective, soft_roles
@@ -66,8 +68,10 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData, index: OptionIndex) -> 
     m.shortfall = pyo.Var(soft_roles(data), domain=pyo.NonNegativeReals)
 
 
-def build_model(data: ModelData) -> BuiltModel:
-    """The full mixed-integer model of MODEL.md for one instance."""
+def build_model(data: ModelData, robust=None, keep=None) -> BuiltModel:
+    """The full mixed-integer model of MODEL.md for one instance; ``robust`` (a
+    solver.io.robust_spec.RobustSpec with k > 0) adds the withdrawal rows, ``keep`` (a KeepSpec)
+    the re-plan term."""
     m = pyo.ConcreteModel(name=data.instance.name)
     index = OptionIndex.of(data.options)
     add_parameters(m, data)
@@ -78,5 +82,9 @@ def build_model(data: ModelData) -> BuiltModel:
     nations.add_nations(m, data, index)  # 7, 9, 10, 11
     enablers.add_enablers(m, data, index)  # 12
     links.add_links(m, data, index)  # 13
+    if robust is not None and robust.k > 0:
+        add_robust(m, data, index, robust)  # v3 withdrawals: R5, R8, R9 (models/constraints/robust.py)
+    if keep is not None:
+        add_keep(m, data, index, keep)  # v3 re-plans: change_penalty x D or D <= N
     add_objective(m, data, index, data.instance.settings.weights)
     return BuiltModel(m, index)

@@ -77,6 +77,14 @@ def objective_expression(m: pyo.ConcreteModel, data: ModelData, index: OptionInd
         nz = np.flatnonzero(c)
         coefs += c[nz].tolist()
         variables += [vs[i] for i in nz]
+    # v3 extras (models/constraints/robust.py, keep.py): reserves belong to the cost term;
+    # "change" (the re-plan penalty) has weight 1 in the full objective only
+    full = set(TERMS) <= set(weights)
+    for term, (cs, vs) in m.__dict__.get("_objective_extra", {}).items():
+        w = float(weights.get(term, 0.0)) if term in TERMS else (1.0 if full else 0.0)
+        if w:
+            coefs += [w * c for c in cs]
+            variables += list(vs)
     return linear(coefs, variables)
 
 

@@ -43,7 +43,7 @@ def test_solve_writes_every_file_and_they_agree(runner, bundled, tmp_path):
     assert set(doc["solver"]) >= {"name", "version", "time_s", "threads", "seed"}
     assert doc["solver"]["version"].startswith("1.")
     alloc = pd.read_csv(out / "allocation.csv")
-    assert list(alloc.columns) == ["asset", "nation", "capability", "role", "contribution", "cost"]
+    assert list(alloc.columns) == ["asset", "nation", "capability", "role", "contribution", "cost", "status"]
     assert len(alloc) == len(doc["allocation"])
     assert alloc["cost"].sum() + 40 == pytest.approx(doc["terms"]["cost"])  # nato setup cost 40
     book = pd.read_excel(out / "solution.xlsx", sheet_name=None)

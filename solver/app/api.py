@@ -22,6 +22,8 @@ from solver.analysis.conflicts import ExplainOptions
 from solver.analysis.diagnose import diagnose
 from solver.analysis.explain import Explanation, raw_of
 from solver.analysis.explain import explain as explain_instance
+from solver.analysis.recourse import needs_generation, solve_by_generation
+from solver.analysis.robust_curve import write_curve
 from solver.analysis.whatif import sweeps
 from solver.analysis.whatif.batch import BatchResult, run_batch
 from solver.analysis.whatif.changes import check_scenarios
@@ -31,6 +33,8 @@ from solver.analysis.whatif.scenarios import (
     name_issues,
     read_scenarios_all,
 )
+from solver.analysis.withdrawals import attach as attach_robust
+from solver.analysis.withdrawals import robust_picture, with_robust
 from solver.domain.commitments import COMMITMENT_KINDS, LIFT_WEIGHTS
 from solver.domain.errors import Issue, OptionError, OutputError, ScenarioError
 from solver.domain.instance import Instance
@@ -95,28 +99,9 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if framework is not None and fallback:
         raise OptionError("--framework", "either a held framework or --fallback, not both")
     instance = _instance(instance)
-    session = Session(instance, options, progress=progress)
-    planning.check_framework(session, framework)
-    if write_model:
-        Path(write_model).parent.mkdir(parents=True, exist_ok=True)
-        _written(lambda: session.write_model(write_model), write_model)
-    run = None  # the free optimum's run, when that is the answer (the brief starts from it)
-    if framework is not None:
-        sol = planning.solve_held(session, framework=framework)
-    elif fallback:
-        penalty = instance.settings.fallback_change_penalty if change_penalty is None else change_penalty
-        sol = planning.solve_fallback(session, change_penalty=penalty, with_thresholds=with_thresholds)
-    else:
-        run = session.optimise()
-        sol = session.solution(run)
-        if with_thresholds:
-            planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
-        else:
-            sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
-    if sol.status == Status.INFEASIBLE:
-        sol.diagnosis, sol.infeasibility = diagnose(session)
-        if framework is not None:  # only the held framework's reasons: the others are not asked about
-            sol.diagnosis = [d for d in sol.diagnosis if d.startswith(f"{framework}:")] or sol.diagnosis
+    session, run, sol = _answer(instance, options, progress, framework=framework, fallback=fallback,
+                                change_penalty=change_penalty, with_thresholds=with_thresholds,
+                                thresholds_time_limit=thresholds_time_limit, write_model=write_model)
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
     if report is not None:
@@ -175,7 +160,8 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
 
 
 def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None = None, k: int = 5,
-           options: SolveOptions | None = None, progress: Progress | None = None) -> Path:
+           options: SolveOptions | None = None, progress: Progress | None = None,
+           robust_k: int | None = None) -> Path:
     """DIR/brief.html: the optimum, the per-framework comparison, the nation-role
     alternatives, the explanation and, from a finished batch (its summary.csv), the what-if
     impacts and prices of commitments; the files behind it go to DIR/solution,
@@ -184,24 +170,53 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
-    session = Session(inst, options, progress=progress)
-    run = session.optimise()
-    sol = _solution(session, run)
-    if sol.status.has_solution:
-        planning.add_thresholds(session, sol)
-    return _brief(inst, instance, session, run, sol, options, out, batch, k, progress)
+    session, run, sol = _answer(inst, options, progress)
+    return _brief(inst, instance, session, run, sol, options, out, batch, k, progress, robust_k)
 
 
-def _solution(session: Session, run) -> Solution:
-    """The run as a Solution; an infeasible one says why (diagnose)."""
-    sol = session.solution(run)
+def _answer(instance: Instance, options: SolveOptions | None, progress: Progress | None, *,
+            framework: str | None = None, fallback: bool = False, change_penalty: float | None = None,
+            with_thresholds: bool = True, thresholds_time_limit: float | None = None,
+            write_model: str | Path | None = None) -> tuple[Session, object, Solution]:
+    """The answer every command starts from, on one session: the optimum (or a held
+    framework, or Plan B), the thresholds of the choice, why it is infeasible when it is,
+    and what withdrawals do to it. Returns the session, the free optimum's run (None when
+    the answer is not the free optimum) and the solution."""
+    options = with_robust(instance, options)  # instance.yaml robust when the caller set none (v3)
+    generated = needs_generation(options.robust)  # recourse over many withdrawal sets
+    if generated:
+        session, sol = solve_by_generation(instance, options, progress)
+    else:
+        session = Session(instance, options, progress=progress)
+    planning.check_framework(session, framework)
+    if write_model:
+        Path(write_model).parent.mkdir(parents=True, exist_ok=True)
+        _written(lambda: session.write_model(write_model), write_model)
+    run = None
+    if generated:
+        pass
+    elif framework is not None:
+        sol = planning.solve_held(session, framework=framework)
+    elif fallback:
+        penalty = instance.settings.fallback_change_penalty if change_penalty is None else change_penalty
+        sol = planning.solve_fallback(session, change_penalty=penalty, with_thresholds=with_thresholds)
+    else:
+        run = session.optimise()
+        sol = session.solution(run)
+        if with_thresholds:
+            planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
+        else:
+            sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
     if sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = diagnose(session)
-    return sol
+        if framework is not None:  # only the held framework's reasons: the others are not asked about
+            sol.diagnosis = [d for d in sol.diagnosis if d.startswith(f"{framework}:")] or sol.diagnosis
+    attach_robust(instance, options, sol)  # critical nations, chances, price of robustness (v3)
+    return session, run, sol
 
 
 def _brief(inst: Instance, source, session: Session, run, sol: Solution, options: SolveOptions, out,
-           batch: dict | None, k: int, progress: Progress | None) -> Path:
+           batch: dict | None, k: int, progress: Progress | None, robust_k: int | None = None) -> Path:
     """The brief from one solved session: the explanation and the alternatives start from
     its answer instead of solving the instance again."""
     solved = (session, run) if run is not None else None  # a held framework or Plan B: explain the free optimum
@@ -211,6 +226,7 @@ def _brief(inst: Instance, source, session: Session, run, sol: Solution, options
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
     ctx["fallback"], ctx["fallback_reason"] = planning.brief_fallback(session, sol)
+    curve = robust_picture(inst, options, ctx, robust_k) if robust_k is not None else None  # v3: report --robust K
     out = Path(out)
 
     def write_all() -> None:
@@ -218,6 +234,8 @@ def _brief(inst: Instance, source, session: Session, run, sol: Solution, options
         write_explanation(ex, out / "explanation")
         if alts is not None:
             write_alternatives(alts, out / "alternatives")
+        if curve is not None:
+            write_curve(curve, out / "robust")
         write_brief(ctx, out)
 
     _written(write_all, out)

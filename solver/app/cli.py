@@ -19,7 +19,7 @@ from rich.text import Text
 
 from solver.analysis.whatif.scenarios import MAX_SCENARIOS
 from solver.analysis.whatif.sweeps import SWEEPS
-from solver.app import api
+from solver.app import api, robust_command
 from solver.app.file_commands import FILE_COMMANDS
 from solver.app.options import (
     ForceAllocGroup,
@@ -35,13 +35,8 @@ from solver.domain.errors import status_exit_code
 from solver.io.writers import json_text
 from solver.present.explain_out import print_explanation, print_why_not, to_dict
 from solver.present.progress import BatchProgress, SolveProgress
+from solver.present.robust import print_robust
 from solver.present.terminal import print_alternatives, print_batch, print_issues, print_solution
-
-
-def _finite_penalty(ctx, param, value):
-    if value is not None and value == float("inf"):
-        raise click.BadParameter("a finite number", param_hint="--change-penalty")
-    return value
 
 
 def _check(path: str):
@@ -78,17 +73,15 @@ def main() -> None:
 @click.option("--fallback", is_flag=True,
               help="Plan B: a primary plan and a fallback plan under another framework if the primary is not "
                    "approved, minimising the expected objective plus the change penalty x changed pledges.")
-@click.option("--change-penalty", type=click.FloatRange(min=0), default=None, callback=_finite_penalty,
-              help="With --fallback: penalty per nation-role pledge that differs between the plans "
-                   "[default: instance.yaml fallback.change_penalty, else 0].")
 @click.option("--no-thresholds", is_flag=True,
               help="Skip the thresholds of the choice (one re-solve per other framework; on large instances "
                    "they can take several times the solve itself).")
 @click.option("--thresholds-time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds for each framework's re-solve behind the thresholds [default: --time-limit].")
+@robust_command.robust_options
 @solve_options
-def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalty, no_thresholds,
-          thresholds_time_limit, **kw) -> None:
+def solve(instance, out_dir, as_json, write_model, held, fallback, no_thresholds, thresholds_time_limit,
+          **kw) -> None:
     """Solve INSTANCE: pick the framework and allocate assets to roles.
 
     Prints the framework with its approval probability, the objective and its
@@ -97,10 +90,17 @@ def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalt
     whom, and which roles cannot be covered under the others.
     """
     inst = _check(instance)
+    robust = robust_command.pop_robust(kw)
+    if fallback and robust["change_penalty"] is not None and robust["change_penalty"] == float("inf"):
+        raise click.BadParameter("a finite number", param_hint="--change-penalty")
+    # one --change-penalty: Plan B's with --fallback, the re-plan's with --keep
+    plan_b_penalty = robust.pop("change_penalty") if fallback else None
+    robust.setdefault("change_penalty", None)
+    options = robust_command.robust_solve_options(inst, make_options(**kw), **robust)
     progress = _progress(kw)
     try:
-        sol = api.solve(inst, make_options(**kw), progress, out=out_dir, write_model=write_model, framework=held,
-                        fallback=fallback, change_penalty=change_penalty, with_thresholds=not no_thresholds,
+        sol = api.solve(inst, options, progress, out=out_dir, write_model=write_model, framework=held,
+                        fallback=fallback, change_penalty=plan_b_penalty, with_thresholds=not no_thresholds,
                         thresholds_time_limit=thresholds_time_limit)
     finally:
         progress.done()
@@ -108,6 +108,7 @@ def solve(instance, out_dir, as_json, write_model, held, fallback, change_penalt
         click.echo(json_text(sol.to_dict()), nl=False)
     else:
         print_solution(sol, out, inst.frameworks["name"].to_dict())
+        print_robust(sol, out, inst.nations["name"].to_dict(), inst.roles["name"].to_dict())
         if out_dir:
             out.print(f"Results written to {out_dir}/", markup=False)
     finish(status_exit_code(sol.status))
@@ -180,8 +181,10 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=MAX_SCENARIOS, show_default=True,
               help="Refuse a batch of more scenarios than this (raise it on purpose).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@robust_command.keep_options
 @solve_options
-def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, **kw) -> None:
+def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_scenarios, no_progress, keep,
+          change_penalty, **kw) -> None:
     """Solve INSTANCE and what-if SCENARIOS (a YAML file) and/or generated --sweep s.
 
     Every scenario is checked against the instance first: any problem (a key,
@@ -197,8 +200,9 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     scheduler could not be reached or was lost (finished results are kept),
     130 interrupted (finished results are kept).
     """
+    options = robust_command.batch_keep(_check, instance, make_options(**kw), keep, change_penalty)
     with BatchProgress(err, show=not no_progress) as bar:
-        run = api.batch(instance, scenarios, sweep, out_dir, make_options(**kw), workers, scheduler, factor,
+        run = api.batch(instance, scenarios, sweep, out_dir, options, workers, scheduler, factor,
                         max_scenarios, bar)
     result = run.result
     if result.scheduler_error and not result.rows:
@@ -271,8 +275,9 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
               help="A finished batch's folder: its what-if impacts and prices of commitments join the brief.")
 @click.option("--k", "k", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many nation-role alternatives, the best included.")
+@robust_command.report_robust_option
 @solve_options
-def report(instance, out_dir, batch_dir, k, **kw) -> None:
+def report(instance, out_dir, batch_dir, k, robust_k, **kw) -> None:
     """Write the brief: one offline HTML page to put in front of ministers.
 
     The recommended framework with its approval probability, the objective in
@@ -284,7 +289,7 @@ def report(instance, out_dir, batch_dir, k, **kw) -> None:
     inst = _check(instance)
     progress = _progress(kw, "briefing")
     try:
-        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress)
+        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress, robust_k=robust_k)
     finally:
         progress.done()
     out.print(f"{inst.name}: the brief is {path}", markup=False)
@@ -304,7 +309,7 @@ def _weights(text: str | None) -> dict[str, float] | None:
                                  param_hint="--weights") from None
 
 
-for command in FILE_COMMANDS:
+for command in (*FILE_COMMANDS, *robust_command.ROBUST_COMMANDS):
     main.add_command(command)
 
 

@@ -38,6 +38,8 @@ class Settings:
     gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
     units: dict[str, str] = field(default_factory=dict)  # {"cost": "EUR million per year", "strength": ...}
     fallback_change_penalty: float = 0.0  # instance.yaml fallback: {change_penalty} (Plan B, MODEL.md v3)
+    robust: dict = field(default_factory=dict)  # survive, from, roles, reserve_cost, recourse (solver.io.robust_spec)
+    persistence: dict = field(default_factory=dict)  # change_penalty (solver.io.robust_spec)
 
 
 @dataclass(frozen=True)

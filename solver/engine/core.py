@@ -29,7 +29,9 @@ from solver.domain.errors import OptionError
 from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.adapter import HighsModel, RunResult, highs_version
+from solver.engine.readback import finish_solution
 from solver.io.input_rules import lexicographic_problems
+from solver.io.robust_spec import plan_path, read_plan, resolve_robust
 from solver.results.money import money_of
 from solver.results.solution import Solution, allocation_table, evaluate, gap_objective
 
@@ -55,6 +57,8 @@ class SolveOptions:
     split_from: int = 200  # ... from this many assignment variables (below, the extra runs cost more; docs/model.md)
     greedy_from: int = 1_000  # a greedy start from this many assignment variables (below, HiGHS is quicker alone)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
+    robust: object | None = None  # solver.io.robust_spec.RobustSpec: withdrawal rows when k > 0 (MODEL.md v3)
+    keep: object | None = None  # solver.io.robust_spec.KeepSpec: an earlier plan to keep (MODEL.md v3 re-plans)
 
     def __post_init__(self) -> None:
         """An unknown or repeated lexicographic term is bad input (exit 2), not a silent stage."""
@@ -62,6 +66,16 @@ class SolveOptions:
             problems = lexicographic_problems(self.lexicographic)
             if problems:
                 raise OptionError("lexicographic", "; ".join(f"'{t}': {m}" for t, m in problems))
+
+
+def with_commitments_of(instance: Instance, options: SolveOptions) -> SolveOptions:
+    """The options with what instance.yaml (or a scenario's settings) asks of withdrawals and
+    re-plans when the caller set none (MODEL.md v3)."""
+    if options.robust is None and instance.settings.robust.get("survive"):
+        options = replace(options, robust=resolve_robust(instance, require_k_within_h=False))
+    if options.keep is None and plan_path(instance):  # instance.yaml persistence.plan
+        options = replace(options, keep=read_plan(instance, plan_path(instance)))
+    return options
 
 
 @dataclass
@@ -100,13 +114,13 @@ class Engine:
                  progress: Progress | None = None):
         """``transform`` edits the built model before HiGHS sees it (its result is kept as
         ``transformed``); ``progress`` is called during runs with {incumbent, bound, gap}."""
-        self.options = options or SolveOptions()
+        self.options = with_commitments_of(instance, options or SolveOptions())
         self.progress = progress
         self.instance = instance
         t0 = time.perf_counter()
         self.data = data if data is not None else model_data(instance, self.options.aggregate)
         t1 = time.perf_counter()
-        built = build_model(self.data)
+        built = build_model(self.data, robust=self.options.robust, keep=self.options.keep)
         self.model, self.index = built.model, built.index
         self.model.scratch = pyo.Block()  # every temporary row lives here (see scratch())
         self.transformed = transform(self.model, self.index) if transform is not None else None
@@ -333,6 +347,9 @@ class Engine:
         sol.terms, sol.objective = terms, objective
         sol.mip_gap, sol.bound = run.gap, run.bound
         sol.gap_objective = gap_objective(self.instance.settings, terms)
+        if self.options.robust is not None or self.options.keep is not None:
+            finish_solution(self, run, sol)  # reserves, worst-case shortfall, change term (MODEL.md v3)
+        self.last_run = run  # the run behind the latest solution (constraint generation reads its reserves)
         sol.stages = run.stages or []
         sol.money = money_of(allocation=alloc, setup=float(self.instance.frameworks.at[run.framework, "setup_cost"]),
                              unit=self.instance.settings.units.get("cost"))

@@ -69,7 +69,8 @@ class Session(Engine):
                 finally:
                     self.timings["greedy_s"] += time.perf_counter() - t0
 
-            if o.by_framework and len(open_) > 1 and len(self.data.options) >= o.split_from:
+            robust = o.robust is not None and o.robust.k > 0  # one search: split ones measured 2-4x slower
+            if o.by_framework and not robust and len(open_) > 1 and len(self.data.options) >= o.split_from:
                 run = solve_by_framework(self, open_, begin, o)
                 run.by_framework = True
                 return run

@@ -76,6 +76,8 @@ TABLES: dict[str, Table] = {
                 Column("lead_capable", "bool", False),
                 Column("max_share", "float", 1.0, check="share", parametric=True),
                 Column("budget", "float", None, check=">=0", parametric=True),
+                Column("hesitant", "bool", False),  # version 3: may withdraw (robust.from: hesitant)
+                Column("stay_probability", "float", 1.0, check="probability"),  # reporting only
             ),
         ),
         Table(
@@ -184,7 +186,8 @@ PARAMETRIC = frozenset((t.name, c.name) for t in TABLES.values() for c in t.colu
 
 # Keys of instance.yaml (and of the xlsx ``settings`` sheet, where nested keys
 # are written with a dot: ``objective.cost``).
-SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap", "fallback")
+SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap", "fallback",
+                 "robust", "persistence")
 UNIT_KEYS = ("cost", "strength")  # units: {cost: EUR million per year, strength: capability points}
 OBJECTIVE_KEYS = (*WEIGHTED_TERMS, "lexicographic", "lex_tolerance")
 

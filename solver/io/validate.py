@@ -24,6 +24,7 @@ from solver.domain.instance import DEFAULT_WEIGHTS, TERMS, Instance, Settings
 from solver.domain.suggest import close_column
 from solver.io.input_rules import lexicographic_problems, missing_column_warnings
 from solver.io.readers import ROW, RawInstance, read_raw
+from solver.io.robust_spec import parse_robust_settings
 from solver.io.schema import OBJECTIVE_KEYS, SETTINGS_KEYS, TABLES, UNIT_KEYS, Column, Table
 
 TRUE = {"true", "yes", "1", "y", "t"}
@@ -303,7 +304,9 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
                   column="fallback", value=fb)
         fb = {}
     penalty = _number(fb, "change_penalty", src, out, 0.0, prefix="fallback.")
-    return Settings(
+    robust, persistence = parse_robust_settings(s, src, out.error)
+    return Settings(  # v3: robust, persistence (solver.io.robust_spec)
+        robust=robust, persistence=persistence,
         name=str(s.get("name") or (raw.path.stem if raw.path else "instance")),
         fallback_change_penalty=float(penalty) if isinstance(penalty, (int, float)) else 0.0,
         description=str(s.get("description") or ""),

@@ -136,6 +136,10 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["gap"] = dict(s.gap)
     if s.fallback_change_penalty:
         settings["fallback"] = {"change_penalty": s.fallback_change_penalty}
+    if s.robust:
+        settings["robust"] = dict(s.robust)
+    if s.persistence:
+        settings["persistence"] = dict(s.persistence)
     return tables, settings
 
 

@@ -209,7 +209,10 @@ def print_batch(table, console: Console, priced: bool = False, skipped: list[dic
         fw = f"{r.framework} {percent(r.approval_probability)}" if solved else str(r.status)
         what = [f"+{r.nations_join}" if isinstance(r.nations_join, str) and r.nations_join else "",
                 f"-{r.nations_leave}" if isinstance(r.nations_leave, str) and r.nations_leave else "",
-                f"short: {r.roles_short}" if isinstance(r.roles_short, str) and r.roles_short else ""]
+                f"short: {r.roles_short}" if isinstance(r.roles_short, str) and r.roles_short else "",
+                f"pledges changed: {int(r.pledge_changes)} ({int(r.forced_changes)} forced)"
+                if getattr(r, "pledge_changes", None) == getattr(r, "pledge_changes", None)
+                and getattr(r, "pledge_changes", None) is not None else ""]
         base = r.scenario == "base"
         t.add_row(plain(r.scenario), plain(fw), "" if base else signed(r.delta_cost),
                   "" if base else signed(r.delta_shortfall), num(r.objective) if base else signed(r.delta_objective),

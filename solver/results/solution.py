@@ -17,7 +17,7 @@ from solver.domain.instance import TERMS
 from solver.domain.status import Status
 from solver.results.money import apportion_setup
 
-ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost"]
+ALLOCATION_COLUMNS = ["asset", "nation", "capability", "role", "contribution", "cost", "status"]  # status: deployed / reserve
 ROLE_COLUMNS = ["role", "name", "requirement", "active", "in_theatre", "required", "covered", "shortfall", "nations"]
 NATION_COLUMNS = ["nation", "name", "assets", "contribution", "in_theatre", "out_of_theatre", "share", "cost"]
 # evaluate adds setup_share and money (cost + setup share; solver.results.money): the column adds up to the total
@@ -46,6 +46,8 @@ class Solution:
     units: dict[str, str] = field(default_factory=dict)  # instance.yaml units: cost, strength
     money: dict | None = None  # asset, reserve and setup costs, unweighted (solver.results.money)
     extra: dict = field(default_factory=dict)  # more keys of solution.json: thresholds, fallback, plans, held
+    robust: dict | None = None  # MODEL.md v3 withdrawals (solver.results.robust)
+    persistence: dict | None = None  # MODEL.md v3 re-plans (solver.results.robust)
 
     @property
     def approval_probability(self) -> float | None:
@@ -59,8 +61,11 @@ class Solution:
         return float(self.roles["shortfall"].sum()) if len(self.roles) else 0.0
 
     def nation_roles(self) -> set[tuple[str, str]]:
-        """The w vector: (nation, role) pairs with at least one asset."""
-        return set(zip(self.allocation["nation"], self.allocation["role"], strict=True))
+        """The w vector: (nation, role) pairs with at least one asset deployed."""
+        a = self.allocation
+        if "status" in a.columns:
+            a = a[a["status"] != "reserve"]
+        return set(zip(a["nation"], a["role"], strict=True))
 
     def assignments(self) -> set[tuple[str, str]]:
         """The x vector: (asset, role) pairs."""
@@ -90,6 +95,10 @@ class Solution:
             "nations": records(self.nations),
             "solver": self.solver,
         }
+        if self.robust is not None:
+            out["robust"] = self.robust
+        if self.persistence is not None:
+            out["persistence"] = self.persistence
         if self.gap_objective is not None:
             out["gap_objective"] = _plain(self.gap_objective)
         if self.stages:
@@ -151,6 +160,7 @@ def allocation_table(data: ModelData, counts: np.ndarray) -> pd.DataFrame:
             "role": sel["role"].to_numpy(),
             "contribution": sel["contribution"].to_numpy(dtype=float),
             "cost": sel["cost"].to_numpy(dtype=float),
+            "status": "deployed",
         },
         columns=ALLOCATION_COLUMNS,
     )

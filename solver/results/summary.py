@@ -29,6 +29,7 @@ SUMMARY_COLUMNS = [
     "delta_weights", "money", "delta_money", "nations", "nations_join", "nations_leave", "roles_short",
     "total_shortfall", "nation_list",
     "objective_at_base_weights", "other_at_base_weights", "solve_time_s", "path", "attempts", "error", "digest",
+    "pledge_changes", "forced_changes", "changed_pledges",  # with --keep (MODEL.md v3 re-plans)
 ]
 SCREEN_COLUMNS = ["scenario", "status", "framework", "delta_cost", "delta_shortfall", "delta_objective",
                   "nations_join", "nations_leave", "roles_short"]

@@ -159,6 +159,11 @@ def _row(sol: Solution, base_weights: dict[str, float]) -> dict:
         "total_shortfall": sol.total_shortfall if sol.status.has_solution else None, "error": "",
         "roles_short": "; ".join(f"{r.role} {r.shortfall:g}" for r in sol.roles.itertuples() if r.shortfall > 1e-9),
     }
+    if sol.persistence is not None:  # --keep: the pledges this scenario changes (MODEL.md v3 re-plans)
+        ps = sol.persistence
+        row.update(pledge_changes=ps["changes"], forced_changes=ps["forced"],
+                   changed_pledges="; ".join(f"{'+' if c['change'] == 'added' else '-'}{c['nation']}:{c['role']}"
+                                             f"{'!' if c.get('forced') else ''}" for c in ps["changed"]))
     if sol.status.has_solution:
         row["objective_at_base_weights"] = objective_value(sol.terms, base_weights)
         row["other_at_base_weights"] = (base_weights.get("approval_risk", 0.0) * sol.terms["approval_risk"]

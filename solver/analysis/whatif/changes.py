@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -209,6 +210,11 @@ def apply_change(out: RawInstance, change: dict) -> None:
         _check_settings(out.settings)
     elif kind == "settings":
         out.settings.update(arg)
+        plan = (arg.get("persistence") or {}).get("plan") if isinstance(arg.get("persistence"), dict) else None
+        if isinstance(plan, str) and out.path is not None and not Path(plan).is_absolute():
+            # a re-plan's earlier plan lies beside the base instance, wherever the scenario is written
+            base = Path(out.path) if Path(out.path).is_dir() else Path(out.path).parent
+            out.settings["persistence"] = {**arg["persistence"], "plan": str((base / plan).resolve())}
         _check_settings(out.settings)
     elif kind == "solver":
         for k, v in arg.items():
@@ -260,6 +266,10 @@ def settings_dict(s: Settings) -> dict:
            "objective": obj, "units": dict(s.units)}
     if s.gap:
         out["gap"] = dict(s.gap)
+    if s.robust:
+        out["robust"] = dict(s.robust)
+    if s.persistence:
+        out["persistence"] = dict(s.persistence)
     return out
 
 

@@ -263,8 +263,9 @@ def _check_change(ch, scenario: str, src: str) -> list[Issue]:
         bad = sorted(set(arg) - set(SOLVER_KEYS), key=str)[0]
         return [Issue(where, f"scenario '{scenario}': solver keys {', '.join(SOLVER_KEYS)}{_near(bad, SOLVER_KEYS)}",
                       value=arg)]
-    if kind == "settings" and not set(arg) <= {"min_coalition_nations", "lex_tolerance"}:
-        return [Issue(where, f"scenario '{scenario}': settings keys min_coalition_nations", value=arg)]
+    if kind == "settings" and not set(arg) <= {"min_coalition_nations", "lex_tolerance", "robust", "persistence"}:
+        return [Issue(where, f"scenario '{scenario}': settings keys min_coalition_nations, robust, persistence",
+                      value=arg)]
     if kind in ("set", "scale") and arg["column"] not in TABLES[arg["table"]].column_names:
         names = TABLES[arg["table"]].column_names
         return [Issue(where, f"scenario '{scenario}': a column of {arg['table']} ({', '.join(names)})"
