@@ -251,22 +251,16 @@ def test_batch_withdrawal_sweep_with_keep(tmp_path):
 
 
 @pytest.mark.parametrize("seed", [2, 4, 9])
-def test_framework_by_framework_search_keeps_the_robust_optimum(seed, k=1, tmp_path=None, monkeypatch=None):
+def test_framework_by_framework_search_keeps_the_robust_optimum(seed, k=1):
     """The per-framework search (solver.engine.strategies.decompose, LP bounds and 'better than' rows) on the
     robust model gives the reference optimum too (forced on for these small models)."""
     import tempfile
 
-    import solver.engine.session as session_mod
     spec, path, h = robust_case(seed, Path(tempfile.mkdtemp()))
     inst = load_instance(path)
     rs = resolve_robust(inst, survive=k)
-    old = session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT
-    session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT = 0, True
-    try:
-        sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs))
-        assert sol.solver["by_framework"] is True
-    finally:
-        session_mod.DECOMPOSE_MIN_OPTIONS, session_mod.ROBUST_SPLIT = old
+    sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs, split_from=0, split_robust=True))
+    assert sol.solver["by_framework"] is True
     status, obj = RobustRef(spec).optimum_robust(rs.k, h)
     assert str(sol.status) == status
     if status == "optimal":
@@ -278,18 +272,13 @@ def test_recourse_by_constraint_generation(seed):
     """With the enumeration cap lowered to 1, recourse over every set of up to 2 of H is
     solved by constraint generation (singles first, failing pairs added): the same optimum as
     the reference that writes every set out, and the plan is proven against every set."""
+    import dataclasses
     import tempfile
 
-    import solver.analysis.recourse as rr
     spec, path, h = robust_case(seed, Path(tempfile.mkdtemp()))
     inst = load_instance(path)
-    rs = resolve_robust(inst, survive=min(2, len(h)), recourse=True)
-    old = rr.MAX_ENUMERATED_SETS
-    rr.MAX_ENUMERATED_SETS = 1
-    try:
-        sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs))
-    finally:
-        rr.MAX_ENUMERATED_SETS = old
+    rs = dataclasses.replace(resolve_robust(inst, survive=min(2, len(h)), recourse=True), enumerate_up_to=1)
+    sol = api.solve(inst, SolveOptions(mip_gap=0, robust=rs))
     status, obj = RobustRef(spec).optimum_robust(rs.k, h, recourse=True)
     assert str(sol.status) == status
     if status == "optimal":

@@ -1,6 +1,6 @@
 """Recourse over many withdrawal sets: constraint generation, proven against every set.
 
-While the withdrawal sets are few (``MAX_ENUMERATED_SETS``) every set gets its copy in one
+While the withdrawal sets are few (``RobustSpec.enumerate_up_to``) every set gets its copy in one
 MILP (models/constraints/robust.py). Beyond that the master problem holds the copies of
 some sets only (first the single withdrawals); its plan (x, reserves v, framework, the
 worst-case shortfalls s) is then checked against EVERY set by a small feasibility MILP
@@ -32,13 +32,12 @@ if TYPE_CHECKING:
     from solver.engine.session import Session, SolveOptions
     from solver.results.solution import Solution
 
-MAX_ENUMERATED_SETS = 200  # more sets than this: constraint generation
 ADD_PER_ROUND = 20  # violated sets added to the master per round (the first found, in set order)
 
 
 def needs_generation(spec) -> bool:
     return spec is not None and spec.recourse and spec.k > 0 and \
-        len(withdrawal_sets(spec.hesitant, spec.k)) > MAX_ENUMERATED_SETS
+        len(withdrawal_sets(spec.hesitant, spec.k)) > spec.enumerate_up_to
 
 
 def survives(data: ModelData, spec, counts: np.ndarray, reserve: dict[str, int], framework: str,

@@ -56,6 +56,7 @@ class SolveOptions:
     by_framework: bool = True  # solve each open framework apart, pruned by bounds (solver.engine.strategies.decompose)
     split_from: int = 200  # ... from this many assignment variables (below, the extra runs cost more; docs/model.md)
     greedy_from: int = 1_000  # a greedy start from this many assignment variables (below, HiGHS is quicker alone)
+    split_robust: bool = False  # split robust models (k > 0) too: measured 2-4x slower (benchmarks/NOTES-robust.md)
     log: TextIO | None = None  # where HiGHS progress goes with verbose (stderr)
     robust: object | None = None  # solver.io.robust_spec.RobustSpec: withdrawal rows when k > 0 (MODEL.md v3)
     keep: object | None = None  # solver.io.robust_spec.KeepSpec: an earlier plan to keep (MODEL.md v3 re-plans)

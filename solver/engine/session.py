@@ -69,7 +69,7 @@ class Session(Engine):
                 finally:
                     self.timings["greedy_s"] += time.perf_counter() - t0
 
-            robust = o.robust is not None and o.robust.k > 0  # one search: split ones measured 2-4x slower
+            robust = o.robust is not None and o.robust.k > 0 and not o.split_robust  # one search (split_robust)
             if o.by_framework and not robust and len(open_) > 1 and len(self.data.options) >= o.split_from:
                 run = solve_by_framework(self, open_, begin, o)
                 run.by_framework = True

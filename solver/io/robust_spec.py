@@ -47,6 +47,7 @@ class RobustSpec:
     reserve_cost: float = DEFAULT_RESERVE_COST
     source: str = "hesitant"  # how H was named: hesitant / all / list
     sets: tuple[tuple[str, ...], ...] | None = None  # recourse copies written (None: every set)
+    enumerate_up_to: int = 200  # with recourse, more withdrawal sets than this: constraint generation
 
     @property
     def active(self) -> bool:
