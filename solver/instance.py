@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.errors import BadInput
+from solver.mission import Mission
 from solver.schema import DEFAULT_WEIGHTS
 
 
@@ -67,6 +68,7 @@ class Settings:
     lex_tolerance: float = 0.0
     gap: dict | None = None  # set by import-gap: {"sense", "profit_base", "jobs"}
     units: dict[str, str] = field(default_factory=dict)  # {"cost": "EUR million per year", "strength": ...}
+    mission: Mission = field(default_factory=Mission)  # MODEL.md v3 "Time"; periods 1 = version 2
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Instance:
     links: pd.DataFrame
     source: Path | None = None
     warnings: tuple[Issue, ...] = ()
+    phases: pd.DataFrame | None = None  # role, period, requirement (MODEL.md v3 "Time")
 
     @property
     def name(self) -> str:
