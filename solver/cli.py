@@ -85,7 +85,7 @@ def solve(instance, out_dir, as_json, write_model, **kw) -> None:
     if as_json:
         click.echo(json_text(sol.to_dict()), nl=False)
     else:
-        print_solution(sol, out, inst.frameworks["name"].to_dict())
+        print_solution(sol, out, inst.frameworks["name"].to_dict(), instance=inst)
         if out_dir:
             out.print(f"Results written to {out_dir}/", markup=False)
     finish(status_exit_code(sol.status))

@@ -73,7 +73,8 @@ def _table(title: str, console: Console) -> Table:
     return Table(expand=False)
 
 
-def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:
+def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None,
+                   instance=None) -> None:
     names = framework_names or {}
     head = Text.assemble((sol.instance, "bold"), f": {str(sol.status).upper()}")
     if sol.status.has_solution:
@@ -101,6 +102,11 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
         _print_objective(sol, console)
     if sol.gap_objective is not None:
         console.print(f"GAP objective: [bold]{_num(sol.gap_objective)}[/bold]")
+    if sol.mission is not None:  # MODEL.md v3 "Time": by period (solver.timeline_out)
+        from solver.timeline_out import print_mission  # noqa: PLC0415
+
+        print_mission(sol, console, instance)
+        return
     _print_roles(sol, console)
     _print_nations(sol, console)
 

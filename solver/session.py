@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 from models.build import build_model
 from models.eligibility import ModelData, model_data
 from models.objective import model_weights, objective_expression
+from models.time import build_time_model, time_data, time_objective
 from solver.adapter import HighsModel, RunResult, highs_version
 from solver.decompose import solve_by_framework
 from solver.greedy import greedy_start
@@ -31,6 +32,7 @@ from solver.lexicographic import solve_stages
 from solver.retarget import retarget
 from solver.solution import Solution, allocation_table, evaluate, gap_objective
 from solver.status import Status
+from solver.timeline import time_solution
 
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
@@ -71,9 +73,16 @@ class Session:
         self.split = False  # whether the running solve is split by framework (solver.decompose)
         self.instance = instance
         t0 = time.perf_counter()
-        self.data = data if data is not None else model_data(instance, self.options.aggregate)
-        t1 = time.perf_counter()
-        built = build_model(self.data)
+        self.time = None  # MODEL.md v3 "Time": the time-phased model when T > 1 (models.time)
+        if instance.settings.mission.timed:
+            self.time = time_data(instance, self.options.aggregate)
+            self.data = self.time.data
+            t1 = time.perf_counter()
+            built = build_time_model(self.time)
+        else:
+            self.data = data if data is not None else model_data(instance, self.options.aggregate)
+            t1 = time.perf_counter()
+            built = build_model(self.data)
         self.model, self.index = built.model, built.index
         self.transformed = transform(self.model, self.index) if transform is not None else None
         t2 = time.perf_counter()
@@ -81,7 +90,9 @@ class Session:
         t3 = time.perf_counter()
         self.timings = {"eligibility_s": t1 - t0, "build_s": t2 - t1, "translate_s": t3 - t2}
         m = self.model
-        self.x_cols = self.highs.cols(m.assign[k] for k in self.index.keys)
+        # x per option; with time, the tour starts per option and period (option-major)
+        self.x_cols = self.highs.cols(m.start[k] for k in built.keys) if self.time is not None else \
+            self.highs.cols(m.assign[k] for k in self.index.keys)
         self.y_cols = self.highs.cols(m.framework[f] for f in self.data.frameworks)
         self._cuts = 0
 
@@ -141,6 +152,8 @@ class Session:
     # ------------------------------------------------------------------ model edits
     def objective_of(self, weights: dict[str, float]):
         """The weighted sum of the given terms as a linear expression (weights by term)."""
+        if self.time is not None:
+            return time_objective(self.model, self.time, self.index, weights)
         return objective_expression(self.model, self.data, self.index, weights)
 
     def set_objective(self, expr) -> None:
@@ -217,6 +230,9 @@ class Session:
                        solver=self.solver_info(run), units=dict(self.instance.settings.units))
         if not run.status.has_solution:
             return sol
+        if self.time is not None:
+            sol.mip_gap, sol.bound = run.gap, run.bound
+            return time_solution(self.time, run.framework, run.counts, sol, weights)
         alloc = allocation_table(self.data, run.counts)
         roles, nations, terms, objective = evaluate(self.data, run.framework, alloc, weights)
         sol.framework, sol.allocation, sol.roles, sol.nations = run.framework, alloc, roles, nations
@@ -245,7 +261,7 @@ class Session:
         y = self.model.framework
         open_ = [f for f in self.data.frameworks if y[f].ub != 0]
         open_ = [f for f in open_ if y[f].lb == 1] or open_  # a framework held by the caller is the only one
-        big = len(self.data.options) >= WARM_START_MIN_OPTIONS  # small models: HiGHS is quicker alone
+        big = len(self.data.options) >= WARM_START_MIN_OPTIONS and self.time is None  # small: HiGHS alone
         self.timings["greedy_s"] = 0.0
 
         def start(frameworks: list[str]):

@@ -85,6 +85,10 @@ def _summary_sheet(doc: dict) -> pd.DataFrame:
             ("proven within (gap)", doc["mip_gap"])]
     rows += [(f"{k}{cost_unit if k == 'cost' else ''}", v) for k, v in doc["terms"].items()]
     rows += [(f"unit of {k}", v) for k, v in units.items()]
+    if doc.get("mission"):
+        mission = doc["mission"]
+        rows += [("periods", mission["periods"]), ("period", mission["period_label"])]
+        rows += [(k.replace("_", " "), v) for k, v in mission["sustainment"].items()]
     rows += [("why no allocation", line) for line in doc.get("diagnosis", [])]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -96,11 +100,14 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
     with staged_dir(out_dir) as tmp:
         (tmp / "solution.json").write_text(json_text(doc), encoding="utf-8")
         tables = {"allocation": sol.allocation, "roles": _flat(sol.roles), "nations": sol.nations}
+        if getattr(sol, "schedule", None) is not None:  # MODEL.md v3 "Time" (T > 1): roles.csv is per period
+            tables |= {"schedule": sol.schedule, "nation_periods": sol.nation_periods}
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
         solver = pd.DataFrame(list(doc["solver"].items()), columns=["item", "value"])
         write_workbook(tmp / "solution.xlsx", {"summary": _summary_sheet(doc), **tables, "solver": solver})
-    return [out_dir / f for f in SOLUTION_FILES]
+    extra = [f"{n}.csv" for n in tables if f"{n}.csv" not in SOLUTION_FILES]
+    return [out_dir / f for f in (*SOLUTION_FILES, *extra)]
 
 
 # --------------------------------------------------------------------------- instances
