@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from solver.solution import ALLOCATION_COLUMNS, NATION_COLUMNS, ROLE_COLUMNS, Solution, objective_value
+from solver.solution import (
+    ALLOCATION_COLUMNS,
+    NATION_COLUMNS,
+    ROLE_COLUMNS,
+    Solution,
+    objective_value,
+)
 
 if TYPE_CHECKING:
     from models.time import TimeData
@@ -57,8 +63,7 @@ def expand(td: TimeData, starts: np.ndarray) -> pd.DataFrame:
                     rested = [j for j in range(len(members)) if last[j] is None or t - last[j] >= window]
                     if not rested:
                         raise RotationError(f"unit {k}: no rested asset for a start in period {t}")
-                    key = (lambda j: (tours[j], j)) if must else (lambda j: (tours[j] == 0, j))
-                    j = min(rested, key=key)
+                    j = min(rested, key=lambda j, n=tours: (n[j], j) if must else (n[j] == 0, j))
                     last[j], tours[j] = t, tours[j] + 1
                     rows.append((members[j], k, opt.at[i, "role"], i, t, min(T, t + tour - 1)))
     return pd.DataFrame(rows, columns=["asset", "unit", "role", "option", "start", "end"])
