@@ -86,7 +86,11 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
         _written(lambda: session.write_model(write_model), write_model)
     sol = session.solve()
-    if sol.status == Status.INFEASIBLE:
+    if sol.status == Status.INFEASIBLE and session.time is not None:  # over time: which period, role, fix
+        from solver.timeline_diagnose import explain_mission  # noqa: PLC0415
+
+        sol.diagnosis, sol.infeasibility = explain_mission(instance, session.options)
+    elif sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = explain_infeasible(instance, session.data, session.options)
     if out is not None:
         _written(lambda: write_solution(sol, out), out)
