@@ -243,6 +243,8 @@ def settings_dict(s: Settings) -> dict:
            "objective": obj, "units": dict(s.units)}
     if s.gap:
         out["gap"] = dict(s.gap)
+    if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
+        out["mission"] = s.mission.to_dict()
     return out
 
 

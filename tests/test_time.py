@@ -197,18 +197,23 @@ def test_one_period_is_version_2(bundled, tmp_path):
     """mission periods 1 (any tour and dwell) gives the same answer and files as no mission."""
     import shutil
 
-    plain = solve(bundled, SolveOptions(), out=tmp_path / "plain")
-    copy = tmp_path / "one"
-    shutil.copytree(bundled, copy)
-    settings = yaml.safe_load((copy / "instance.yaml").read_text())
-    settings["mission"] = {"periods": 1, "tour": 3, "dwell": 2}
-    (copy / "instance.yaml").write_text(yaml.safe_dump(settings))
-    (copy / "phases.csv").unlink(missing_ok=True)
-    one = solve(copy, SolveOptions(), out=tmp_path / "oneout")
+    def copy(name: str, mission: dict | None) -> Path:
+        d = tmp_path / name
+        shutil.copytree(bundled, d)
+        settings = yaml.safe_load((d / "instance.yaml").read_text())
+        settings.pop("mission", None)
+        if mission:
+            settings["mission"] = mission
+        (d / "instance.yaml").write_text(yaml.safe_dump(settings))
+        (d / "phases.csv").unlink(missing_ok=True)
+        return d
+
+    plain = solve(copy("plain", None), SolveOptions(), out=tmp_path / "plainout")
+    one = solve(copy("one", {"periods": 1, "tour": 3, "dwell": 2}), SolveOptions(), out=tmp_path / "oneout")
     assert one.mission is None and "mission" not in one.to_dict()
     assert one.objective == plain.objective
     for f in ("allocation.csv", "roles.csv", "nations.csv"):
-        assert (tmp_path / "plain" / f).read_text() == (tmp_path / "oneout" / f).read_text(), f
+        assert (tmp_path / "plainout" / f).read_text() == (tmp_path / "oneout" / f).read_text(), f
     assert not (tmp_path / "oneout" / "schedule.csv").exists()
 
 
@@ -277,3 +282,16 @@ def test_solution_files_over_time(tmp_path):
     assert list(np_["deployed"]) == [2, 2, 2, 2] and list(np_["resting"]) == [0, 2, 2, 2]
     assert sol.mission["sustainment"]["assets_used"] == 4
 
+
+
+@pytest.mark.quick
+def test_workbook_keeps_the_mission_and_phases(tmp_path):
+    """A folder with a mission and phases converts to a workbook (settings rows mission.*,
+    a phases sheet) that gives the same answer."""
+    from solver.io.writers import write_instance
+
+    p = _single_role(tmp_path, 6, 10, 30, 3, dwell=1, phases="role,period,requirement\nland,1,10\n")
+    write_instance(load_instance(p), tmp_path / "m.xlsx")
+    a, b = solve(p, SolveOptions(mip_gap=0)), solve(tmp_path / "m.xlsx", SolveOptions(mip_gap=0))
+    assert b.mission == a.mission and b.objective == a.objective
+    assert load_instance(tmp_path / "m.xlsx").settings.mission == Mission(3, "6 months", 1, 1)

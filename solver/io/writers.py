@@ -117,6 +117,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
     tables = {}
     for name, spec in TABLES.items():
         df = getattr(inst, name)
+        if df is None:  # an Instance made in code without the optional phases
+            df = pd.DataFrame(columns=list(spec.column_names))
         if len(spec.key) == 1:
             df = df.reset_index()
         df = df[list(spec.column_names)].copy()
@@ -135,6 +137,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["units"] = dict(s.units)
     if s.gap:
         settings["gap"] = dict(s.gap)
+    if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
+        settings["mission"] = s.mission.to_dict()
     return tables, settings
 
 
