@@ -135,7 +135,11 @@ def _solve_and_explain(session: Session, inst: Instance, opts: SolveOptions, for
     an infeasible answer is explained, unless it was forced."""
     with session.forced(**force) as possible:
         sol = session.solve() if possible else session.solution(Run(status=Status.INFEASIBLE))
-    if sol.status == Status.INFEASIBLE and not force:
+    if sol.status == Status.INFEASIBLE and not force and session.time is not None:  # over time (quick form)
+        from solver.timeline_diagnose import explain_mission  # noqa: PLC0415
+
+        sol.diagnosis, sol.infeasibility = explain_mission(inst, opts, repair=False)
+    elif sol.status == Status.INFEASIBLE and not force:
         sol.diagnosis, sol.infeasibility = explain_infeasible(inst, session.data, opts)
     return sol
 
@@ -151,6 +155,10 @@ def _row(sol: Solution, base_weights: dict[str, float]) -> dict:
         "total_shortfall": sol.total_shortfall if sol.status.has_solution else None, "error": "",
         "roles_short": "; ".join(f"{r.role} {r.shortfall:g}" for r in sol.roles.itertuples() if r.shortfall > 1e-9),
     }
+    if sol.mission is not None:  # MODEL.md v3 "Time": the force the mission takes (summary columns)
+        from solver.timeline import roles_short  # noqa: PLC0415
+
+        row.update(periods=sol.mission["periods"], **sol.mission["sustainment"], roles_short=roles_short(sol.roles))
     if sol.status.has_solution:
         row["objective_at_base_weights"] = objective_value(sol.terms, base_weights)
         row["other_at_base_weights"] = (base_weights.get("approval_risk", 0.0) * sol.terms["approval_risk"]

@@ -253,6 +253,10 @@ def print_batch(table, console: Console, priced: bool = False, skipped: list[dic
                   "" if base else _signed(r.delta_shortfall), _num(r.objective) if base else _signed(r.delta_objective),
                   _t("; ".join(x.replace(";", ", ") for x in what if x)))
     console.print(t)
+    if "assets_used" in table.columns:  # MODEL.md v3 "Time": the force each mission takes
+        from solver.timeline_out import print_sustainment  # noqa: PLC0415
+
+        print_sustainment(table, console)
     failed = table[table["status"] == "error"]
     for r in failed.itertuples(index=False):
         console.print(_t(f"  {r.scenario}: {r.error}"))

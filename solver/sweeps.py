@@ -21,7 +21,8 @@ from models.eligibility import eligible_pairs
 from solver.instance import Instance
 from solver.scenarios import MAX_SCENARIOS, Scenario
 
-SWEEPS = ("withdrawal", "veto", "consent", "requirement")
+SWEEPS = ("withdrawal", "veto", "consent", "requirement", "periods", "dwell")
+MAX_SWEEP_PERIODS = 12  # --sweep periods: mission lengths 1..max(2 T, 6), at most this
 
 
 @dataclass
@@ -194,6 +195,10 @@ def generate(kind: str, inst: Instance, factor: str = "0.5:2.0:0.25", max_scenar
         return sweep_requirement(factor, max_scenarios)
     if kind == "veto":
         return sweep_veto(inst, framework) if framework else Sweep([])
+    if kind in ("periods", "dwell"):
+        from solver.timeline_sweeps import sweep_dwell, sweep_periods  # noqa: PLC0415
+
+        return sweep_periods(inst, MAX_SWEEP_PERIODS) if kind == "periods" else sweep_dwell(inst)
     if kind == "consent":
         uncaveated = replace(inst, caveats=inst.caveats.iloc[0:0])
         return commitments(inst, eligible_pairs(inst), eligible_pairs(uncaveated))

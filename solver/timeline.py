@@ -249,3 +249,10 @@ def mission_sentences(sol: Solution, instance) -> list[str]:
                f"{s['max_in_theatre_units']} are in theatre at once ({s['max_in_theatre_strength']:g} {unit})"
                f"{ratio}.")
     return out
+
+
+def roles_short(roles: pd.DataFrame) -> str:
+    """Per-period shortfalls summed by role, with their periods: 'backstop 150 (periods 1, 3, 5)'."""
+    short = roles[roles["shortfall"] > 1e-9]
+    return "; ".join(f"{r} {rows['shortfall'].sum():g} (periods {_ranges(rows['period'])})"
+                     for r, rows in short.groupby("role", sort=False))

@@ -57,8 +57,9 @@ def shorter_dwell(instance: Instance, nations: list[str] | None = None) -> Insta
     return replace(instance, assets=assets)
 
 
-def explain_mission(instance: Instance, options: SolveOptions) -> tuple[list[str], dict]:
-    """Lines for the planner and the same findings per framework."""
+def explain_mission(instance: Instance, options: SolveOptions, *, repair: bool = True) -> tuple[list[str], dict]:
+    """Lines for the planner and the same findings per framework; ``repair`` also proves
+    which shorter dwells would sustain the force (several more solves)."""
     opts = replace(options, verbose=False, warm_start=False, lexicographic=(), by_framework=False,
                    time_limit=min(options.time_limit, 30.0))
     data, roles = time_data(instance, opts.aggregate).data, instance.roles
@@ -110,7 +111,7 @@ def explain_mission(instance: Instance, options: SolveOptions) -> tuple[list[str
             reasons.append("the constraints conflict over the periods even with every requirement relaxed")
         found[f] = {"status": "infeasible", "vetoed_by": [], "reasons": reasons, "short": records}
         lines.extend(f"{f}: {x}" for x in reasons)
-    fixes = repairs(instance, opts, found)
+    fixes = repairs(instance, opts, found) if repair else []
     found["fixes"] = fixes
     lines.extend(f"fix: {x}" for x in fixes)
     return lines, found

@@ -56,3 +56,22 @@ def print_mission(sol: Solution, console: Console, instance) -> None:
         cells = [f"{d}" + (f" ({r})" if r else "") for d, r in zip(rows["deployed"], rows["resting"], strict=True)]
         t.add_row(Text(n), *cells, str(int(assets.get(n, 0))))
     console.print(t)
+
+
+def print_sustainment(table, console: Console) -> None:
+    """What each what-if's mission takes: periods, assets that serve a tour, the largest
+    force in theatre at once, and their ratio (the classic figure)."""
+    rows = table[table["assets_used"].notna()]
+    if not len(rows):
+        return
+    console.print(Text("Force the mission takes (assets: serving at least one tour; in theatre: the most at once)",
+                       "bold"))
+    t = Table(expand=False)
+    for c, j in (("scenario", "left"), ("periods", "right"), ("assets", "right"), ("in theatre", "right"),
+                 ("strength", "right"), ("ratio", "right")):
+        t.add_column(c, justify=j, overflow="fold")
+    for r in rows.itertuples(index=False):
+        ratio = "" if r.ratio is None or r.ratio != r.ratio else f"{r.ratio:.2f}"
+        t.add_row(Text(str(r.scenario)), f"{int(r.periods)}", f"{int(r.assets_used)}",
+                  f"{int(r.max_in_theatre_units)}", _num(float(r.max_in_theatre_strength)), ratio)
+    console.print(t)
