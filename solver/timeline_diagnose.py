@@ -63,7 +63,6 @@ def explain_mission(instance: Instance, options: SolveOptions, *, repair: bool =
     opts = replace(options, verbose=False, warm_start=False, lexicographic=(), by_framework=False,
                    time_limit=min(options.time_limit, 30.0))
     data, roles = time_data(instance, opts.aggregate).data, instance.roles
-    mission = instance.settings.mission
     unit = instance.settings.units.get("strength", "")
     lines, found = [], {}
     for f in data.frameworks:
@@ -93,20 +92,19 @@ def explain_mission(instance: Instance, options: SolveOptions, *, repair: bool =
         records = []
         opt = data.options
         for r, by_t in sorted(short.items(), key=lambda kv: min(kv[1])):
-            first, worst = min(by_t), max(by_t.values())
+            first = min(by_t)
             per = ", ".join(f"{by_t[t]:g} in {t}" for t in sorted(by_t))
-            strongest = float(opt.loc[opt["role"] == r, "contribution"].max()) if (opt["role"] == r).any() else 0.0
-            extra_now = math.ceil(worst / strongest - 1e-9) if strongest > 0 else None
-            rotation = (mission.tour + mission.dwell) / mission.tour
+            sel = opt[opt["role"] == r].sort_values(["enabler_only", "contribution", "unit"], ascending=[True, False, True])
+            strongest = float(sel["contribution"].iloc[0]) if len(sel) else 0.0  # a coalition unit, not an enabler's
+            like = data.units.at[sel["unit"].iloc[0], "representative"] if len(sel) else None
+            extra = extra_units(instance, by_t, strongest, like)
             text = (f"role '{r}' ({roles.at[r, 'name']}) falls short from period {first}: by {per}"
                     f"{f' {unit}' if unit else ''} (periods {_ranges(by_t)})")
-            if extra_now:
-                text += (f"; {extra_now} more unit(s) of {strongest:g} in theatre would cover the worst period, "
-                         f"about {math.ceil(extra_now * rotation)} more to sustain them with tours of "
-                         f"{mission.tour} and a dwell of {mission.dwell}")
+            if extra:
+                text += f"; about {extra} more unit(s) like {like} ({strongest:g} each) would cover it"
             reasons.append(text)
             records.append({"role": r, "first_period": first, "shortfall": {str(t): v for t, v in by_t.items()},
-                            "extra_units_in_theatre": extra_now, "unit_strength": strongest})
+                            "extra_units": extra, "like": like, "unit_strength": strongest})
         if not reasons:
             reasons.append("the constraints conflict over the periods even with every requirement relaxed")
         found[f] = {"status": "infeasible", "vetoed_by": [], "reasons": reasons, "short": records}
@@ -115,6 +113,34 @@ def explain_mission(instance: Instance, options: SolveOptions, *, repair: bool =
     found["fixes"] = fixes
     lines.extend(f"fix: {x}" for x in fixes)
     return lines, found
+
+
+def extra_units(instance: Instance, by_t: dict[int, float], strength: float, like: str | None) -> int | None:
+    """About how many more units of ``strength`` (rotating like asset ``like``) cover a role's
+    shortfall by period: enough for the worst period, and enough unit-periods over the
+    mission, one unit serving at most tour x ceil(T / (tour + dwell)) periods."""
+    if not strength or like is None:
+        return None
+    m = instance.settings.mission
+    a = instance.assets.loc[like]
+    tour = int(a["tour"]) if a.get("tour") == a.get("tour") and a.get("tour") is not None else m.tour
+    dwell = int(a["dwell"]) if a.get("dwell") == a.get("dwell") and a.get("dwell") is not None else m.dwell
+    tour = min(tour, m.periods)
+    serve = sum(min(tour, m.periods - s + 1) for s in range(1, m.periods + 1, tour + dwell))
+    worst = math.ceil(max(by_t.values()) / strength - 1e-9)
+    overall = math.ceil(sum(by_t.values()) / (strength * serve) - 1e-9)
+    return max(worst, overall)
+
+
+def with_units(instance: Instance, like: str, count: int) -> Instance:
+    """The instance with ``count`` copies of asset ``like`` (same nation, capability, rotation)."""
+    import pandas as pd  # noqa: PLC0415
+
+    assets = instance.assets
+    new = pd.DataFrame([assets.loc[like]] * count, index=pd.Index([f"{like}+{i + 1}" for i in range(count)],
+                                                                 name=assets.index.name))
+    new["must_deploy"] = False
+    return replace(instance, assets=pd.concat([assets, new]))
 
 
 def _sustained(instance: Instance, options: SolveOptions) -> bool | None:
@@ -129,15 +155,29 @@ def repairs(instance: Instance, options: SolveOptions, found: dict) -> list[str]
     """Shorter dwells that would make the mission sustainable, each proven on the real model:
     every unit resting one period less, then each nation serving in a short role alone."""
     mission = instance.settings.mission
+    opts = replace(options, mip_gap=0.05, time_limit=min(options.time_limit, 20.0))
+    out = []
+    # more units: for the framework with the least shortfall, every short role's extra units at once
+    best = min((v for v in found.values() if isinstance(v, dict) and v.get("short")),
+               key=lambda v: sum(sum(r["shortfall"].values()) for r in v["short"]), default=None)
+    plan = [(r["extra_units"], r["like"]) for r in (best or {}).get("short", []) if r["extra_units"]]
+    if plan:
+        more = instance
+        for n, like in plan:
+            more = with_units(more, like, n)
+        ok = _sustained(more, opts)
+        what = ", ".join(f"{n} like {like} ({instance.nations.at[instance.assets.at[like, 'nation'], 'name']})"
+                         for n, like in plan)
+        if ok is not None:
+            out.append(f"{what} more would {'sustain the force' if ok else 'not be enough'}")
     dwell = instance.assets["dwell"].fillna(mission.dwell)
     if not (dwell > 0).any():
-        return []
-    opts = replace(options, mip_gap=0.05, time_limit=min(options.time_limit, 20.0))
+        return out
     everyone = _sustained(shorter_dwell(instance), opts)
     if not everyone:
-        return ["even every unit resting one period less would not sustain the force: it needs more units "
-                "(above) or lower requirements"] if everyone is False else []
-    out = ["every unit resting one period less (a dwell of "
+        return out + (["even every unit resting one period less would not sustain the force: it needs more "
+                       "units or lower requirements"] if everyone is False else [])
+    out += ["every unit resting one period less (a dwell of "
            + ", ".join(f"{d - 1:g}" for d in sorted(set(dwell[dwell > 0]))) + " instead of "
            + ", ".join(f"{d:g}" for d in sorted(set(dwell[dwell > 0]))) + ") would sustain the force"]
     short_roles = {rec["role"] for v in found.values() if isinstance(v, dict) for rec in v.get("short", [])}
