@@ -295,3 +295,55 @@ def test_workbook_keeps_the_mission_and_phases(tmp_path):
     a, b = solve(p, SolveOptions(mip_gap=0)), solve(tmp_path / "m.xlsx", SolveOptions(mip_gap=0))
     assert b.mission == a.mission and b.objective == a.objective
     assert load_instance(tmp_path / "m.xlsx").settings.mission == Mission(3, "6 months", 1, 1)
+
+
+# --------------------------------------------------------------------------- where it breaks, what-ifs
+def test_where_a_mission_breaks(tmp_path):
+    """3 battalions cannot keep 2 in theatre with a dwell of 1 over 4 periods (the classic
+    figure needs 4): at most 6 of the 8 battalion-periods can be served, so 20 points are
+    missing over the mission; one more battalion, or no dwell, sustains it."""
+    sol = solve(_single_role(tmp_path, 3, 10, 20, 4, dwell=1), SolveOptions(mip_gap=0))
+    assert sol.status == Status.INFEASIBLE
+    short = sol.infeasibility["coalition"]["short"]
+    assert [r["role"] for r in short] == ["land"]
+    assert sum(short[0]["shortfall"].values()) == pytest.approx(20)
+    assert short[0]["extra_units"] == 1
+    text = "\n".join(sol.diagnosis)
+    assert "falls short from period" in text
+    assert "1 like bn-000 (N0) more would sustain the force" in text
+    assert "every unit resting one period less (a dwell of 0 instead of 1) would sustain the force" in text
+
+
+@pytest.mark.parametrize("kind", ["periods", "dwell"])
+def test_sweeps_give_the_force_needed(kind, tmp_path):
+    """Keeping 2 battalions in theatre: over T periods with dwell 1 the force is 2 for T = 1
+    (no rotation) and 4 from T = 2; over 4 periods with dwell d it is 2 (d + 1) while
+    there are enough battalions (6: up to d = 2)."""
+    from solver import api
+
+    inst = _single_role(tmp_path, 6, 10, 20, 4, dwell=1)
+    run = api.batch(inst, sweep=(kind,), out=tmp_path / "out", options=SolveOptions(mip_gap=0), workers=1)
+    table = run.result.table().set_index("scenario")
+    if kind == "periods":
+        assert table.at["periods:01", "status"] == "optimal" and pd.isna(table.at["periods:01", "assets_used"])
+        for n in range(2, 9):
+            assert table.at[f"periods:{n:02d}", "assets_used"] == 4
+    else:
+        for d, used in ((0, 2), (1, 4), (2, 6)):
+            assert table.at[f"dwell:{d:02d}", "assets_used"] == used
+        assert table.at["dwell:03", "status"] == "infeasible"
+
+
+@pytest.mark.quick
+def test_a_scenario_changes_the_mission(tmp_path):
+    """settings: {mission: {dwell: 0}} keeps the periods; phases can be added like rows."""
+    from solver.changes import scenario_instance
+    from solver.io.readers import read_raw
+    from solver.scenarios import Scenario
+
+    raw = read_raw(_single_role(tmp_path, 6, 10, 20, 4, dwell=1))
+    inst = scenario_instance(raw, Scenario("s", [{"settings": {"mission": {"dwell": 0}}},
+                                                 {"add": {"table": "phases", "rows": [
+                                                     {"role": "land", "period": 2, "requirement": 40}]}}]))
+    assert inst.settings.mission == Mission(4, "6 months", 1, 0)
+    assert list(inst.phases["requirement"]) == [40]
