@@ -59,6 +59,14 @@ def _instance(instance: Instance | str | Path) -> Instance:
     return instance if isinstance(instance, Instance) else load_instance(instance)
 
 
+def _snapshot_only(inst: Instance, command: str) -> None:
+    """Commands that read the single-period model refuse a mission over time (exit 2)."""
+    if inst.settings.mission.timed:
+        raise OptionError("mission", f"{command} works on a single period for now; this instance plans "
+                                     f"{inst.settings.mission.periods} periods (instance.yaml mission). Use solve or "
+                                     "batch, or set mission periods to 1")
+
+
 def check(path: str | Path) -> tuple[Instance, list[Issue]]:
     """Load and validate an instance; return it with every warning (errors raise)."""
     inst = load_instance(path)
@@ -107,6 +115,7 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
     if out is not None:
         check_destination(out)
     instance = _instance(instance)
+    _snapshot_only(instance, "alternatives")
     if level not in alt.LEVELS:
         raise OptionError("--level", f"one of {', '.join(alt.LEVELS)} (not {level!r})")
     if near_optimal:
@@ -135,6 +144,7 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
         raise OptionError("--weights", f"kinds among {', '.join(KINDS)}")
     eo = ExplainOptions(order=tuple(order or KINDS), weights={**DEFAULT_WEIGHTS, **(weights or {})})
     inst = _instance(instance)
+    _snapshot_only(inst, "explain")
     grid = None
     if matrix:
         dest = Path(out) / "regret" if out is not None else Path(tempfile.mkdtemp(prefix="forcealloc-regret-"))
@@ -156,6 +166,7 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
+    _snapshot_only(inst, "report")
     return _brief(inst, instance, solve(inst, options, progress), options, out, batch, k, progress)
 
 
