@@ -347,3 +347,17 @@ def test_a_scenario_changes_the_mission(tmp_path):
                                                      {"role": "land", "period": 2, "requirement": 40}]}}]))
     assert inst.settings.mission == Mission(4, "6 months", 1, 0)
     assert list(inst.phases["requirement"]) == [40]
+
+
+def test_bundled_mission_is_proven_optimal(bundled):
+    """The bundled instance's six periods of six months (1:1, build-up) solve to a proven optimum."""
+    inst = load_instance(bundled)
+    if not inst.settings.mission.timed:
+        pytest.skip("the bundled instance has no mission over time")
+    sol = solve(bundled, SolveOptions(mip_gap=0))
+    assert sol.status == Status.OPTIMAL and sol.mip_gap == 0
+    assert sol.mission["periods"] == 6
+    assert sol.solver["time_s"] < 30  # 1.2 s measured; generous for a loaded machine
+    land = sol.roles[sol.roles["role"] == "land"].set_index("period")
+    assert list(land["required"]) == [80, 120, 160, 160, 160, 160]
+    assert (land["shortfall"] == 0).all()
