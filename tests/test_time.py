@@ -161,34 +161,34 @@ def test_phases_build_up(tmp_path):
 
 # --------------------------------------------------------------------------- the expansion
 @pytest.mark.quick
-@pytest.mark.parametrize("seed", range(200))
-def test_expansion_always_finds_a_rested_asset(seed):
+def test_expansion_always_finds_a_rested_asset():
     """Any start counts within every window's count give a schedule per named asset that
-    keeps every window (the count constraint is exact)."""
-    rnd = random.Random(seed)
-    T, size, tour, dwell = rnd.randint(1, 9), rnd.randint(1, 5), rnd.randint(1, 3), rnd.randint(0, 3)
-    roles = ["a", "b"][: rnd.randint(1, 2)]
-    L, Teff = tour + dwell, min(tour, T)
-    starts = np.zeros((len(roles), T), dtype=int)
-    for _ in range(40):  # random starts, kept only while every window allows them
-        i, t = rnd.randrange(len(roles)), rnd.randrange(T)
-        starts[i, t] += 1
-        windows = [(s, min(T, s + Teff + dwell) - 1) for s in range(T)]
-        if any(starts[:, s:e + 1].sum() > size for s, e in windows):
-            starts[i, t] -= 1
-    members = tuple(f"u{j}" for j in range(size))
-    opt = pd.DataFrame({"unit": "k", "role": roles, "nation": "N", "contribution": 1.0, "cost": 1.0})
-    units = pd.DataFrame({"members": [members], "must_deploy": [rnd.random() < 0.3]}, index=["k"])
-    td = SimpleNamespace(data=SimpleNamespace(options=opt, units=units), mission=Mission(periods=T),
-                         tour=pd.Series({"k": Teff}), window=lambda k: Teff + dwell)
-    tours = expand(td, starts)
-    assert len(tours) == starts.sum()
-    for a, rows in tours.groupby("asset"):
-        s = sorted(rows["start"])
-        assert all(b - a >= L for a, b in zip(s, s[1:], strict=False)) or Teff < tour and all(
-            b - a >= Teff + dwell for a, b in zip(s, s[1:], strict=False))
-    if units.at["k", "must_deploy"] and starts.sum() >= size:
-        assert tours["asset"].nunique() == size
+    keeps every window (the count constraint is exact): 300 random count sequences."""
+    for seed in range(300):
+        rnd = random.Random(seed)
+        T, size, tour, dwell = rnd.randint(1, 9), rnd.randint(1, 5), rnd.randint(1, 3), rnd.randint(0, 3)
+        roles = ["a", "b"][: rnd.randint(1, 2)]
+        Teff = min(tour, T)
+        L = Teff + dwell
+        starts = np.zeros((len(roles), T), dtype=int)
+        windows = [(s, min(T, s + L) - 1) for s in range(T)]
+        for _ in range(40):  # random starts, kept only while every window allows them
+            i, t = rnd.randrange(len(roles)), rnd.randrange(T)
+            starts[i, t] += 1
+            if any(starts[:, a:e + 1].sum() > size for a, e in windows):
+                starts[i, t] -= 1
+        members = tuple(f"u{j}" for j in range(size))
+        opt = pd.DataFrame({"unit": "k", "role": roles, "nation": "N", "contribution": 1.0, "cost": 1.0})
+        units = pd.DataFrame({"members": [members], "must_deploy": [rnd.random() < 0.3]}, index=["k"])
+        td = SimpleNamespace(data=SimpleNamespace(options=opt, units=units), mission=Mission(periods=T),
+                             tour=pd.Series({"k": Teff}), window=lambda k, L=L: L)
+        tours = expand(td, starts)
+        assert len(tours) == starts.sum(), seed
+        for _, rows in tours.groupby("asset"):
+            s = sorted(rows["start"])
+            assert all(b - a >= L for a, b in zip(s, s[1:], strict=False)), seed
+        if units.at["k", "must_deploy"] and starts.sum() >= size:
+            assert tours["asset"].nunique() == size, seed
 
 
 # --------------------------------------------------------------------------- T = 1 is version 2
