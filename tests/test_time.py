@@ -361,3 +361,13 @@ def test_bundled_mission_is_proven_optimal(bundled):
     land = sol.roles[sol.roles["role"] == "land"].set_index("period")
     assert list(land["required"]) == [80, 120, 160, 160, 160, 160]
     assert (land["shortfall"] == 0).all()
+
+
+@pytest.mark.quick
+def test_rotation_chart_counts_the_schedule(tmp_path):
+    from solver.charts import rotation_chart
+
+    sol = solve(_single_role(tmp_path, 6, 10, 20, 4, dwell=1, nations=2), SolveOptions(mip_gap=0))
+    svg, table = rotation_chart(sol.schedule, ["land"], 4)
+    assert svg.startswith("<svg")
+    assert int(table[[1, 2, 3, 4]].to_numpy().sum()) == len(sol.schedule) == 8
