@@ -89,6 +89,8 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if write_model:
         check_destination(write_model, "file", "--write-model", suffixes=(".lp", ".mps"))
     instance = _instance(instance)
+    if report is not None:
+        _snapshot_only(instance, "the brief (--report)")
     session = Session(instance, options, progress=progress)
     if write_model:
         Path(write_model).parent.mkdir(parents=True, exist_ok=True)
