@@ -151,6 +151,8 @@ def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out
     for col in table.columns:
         if col.name not in df.columns:
             df[col.name] = ""
+        elif df[col.name].isna().any():  # rows a scenario added with a column the file does not have
+            df[col.name] = df[col.name].where(df[col.name].notna(), "")
     return df[[*table.column_names, ROW]]
 
 
