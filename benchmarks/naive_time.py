@@ -16,7 +16,7 @@ import highspy
 import numpy as np
 
 from benchmarks.naive import INF, _pairs, _Rows
-from solver.mission import asset_rotation, requirements
+from models.time import asset_rotation, requirements
 
 
 def build(inst) -> tuple[highspy.Highs, dict]:

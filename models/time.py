@@ -33,10 +33,29 @@ import pyomo.environ as pyo
 from models.eligibility import ModelData, model_data
 from models.expr import OptionIndex, framework_sum, linear, total
 from models.objective import model_weights
-from solver.mission import Mission, asset_rotation, requirements
 
 if TYPE_CHECKING:
     from solver.instance import Instance
+    from solver.mission import Mission
+
+
+def requirements(roles: pd.DataFrame, phases: pd.DataFrame | None, periods: int) -> pd.DataFrame:
+    """requirement(r, t): the roles' requirement, overridden in listed periods by ``phases``
+    (rows: roles, columns: periods 1..T)."""
+    req = pd.DataFrame({t: roles["requirement"].astype(float) for t in range(1, periods + 1)}, index=roles.index)
+    if phases is not None and len(phases):
+        for r, t, v in phases[["role", "period", "requirement"]].itertuples(index=False):
+            if r in req.index and 1 <= int(t) <= periods:
+                req.at[r, int(t)] = float(v)
+    return req
+
+
+def asset_rotation(assets: pd.DataFrame, mission: Mission) -> pd.DataFrame:
+    """Per asset its tour and dwell: its own, or the mission's where the cell is blank."""
+    tour = assets["tour"] if "tour" in assets.columns else pd.Series(float("nan"), index=assets.index)
+    dwell = assets["dwell"] if "dwell" in assets.columns else pd.Series(float("nan"), index=assets.index)
+    return pd.DataFrame({"tour": tour.fillna(mission.tour).astype(int),
+                         "dwell": dwell.fillna(mission.dwell).astype(int)}, index=assets.index)
 
 
 @dataclass

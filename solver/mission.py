@@ -69,26 +69,19 @@ def parse_mission(value, source: str, error) -> Mission:
     return Mission(periods=out["periods"], period_label=label, tour=out["tour"], dwell=out["dwell"])
 
 
+def check_phases(phases: pd.DataFrame | None, raw, mission: Mission, out) -> None:
+    """Report (``out.error``) every phase whose period lies after T, unless T itself is
+    unreadable (then the periods are not judged against a default)."""
+    if phases is None or any(i.column == "mission.periods" for i in out.errors):
+        return
+    for i in phase_period_issues(phases, mission.periods):
+        row = phases.at[i, "_row"]
+        out.error(raw.sources.get("phases", "phases"), f"a period in 1..{mission.periods} (the mission's periods "
+                  "in the settings)", None if row != row or row is None else int(row), "period",
+                  raw.tables["phases"].at[i, "period"])
+
+
 def phase_period_issues(phases: pd.DataFrame, periods: int) -> list:
     """Index labels of the phases whose period lies after T (a blank, unreadable or
     non-positive period is reported by the cell checks, not here)."""
     return [i for i, p in phases["period"].items() if p == p and p > periods]
-
-
-def requirements(roles: pd.DataFrame, phases: pd.DataFrame | None, periods: int) -> pd.DataFrame:
-    """requirement(r, t): the roles' requirement, overridden in listed periods by ``phases``
-    (rows: roles, columns: periods 1..T)."""
-    req = pd.DataFrame({t: roles["requirement"].astype(float) for t in range(1, periods + 1)}, index=roles.index)
-    if phases is not None and len(phases):
-        for r, t, v in phases[["role", "period", "requirement"]].itertuples(index=False):
-            if r in req.index and 1 <= int(t) <= periods:
-                req.at[r, int(t)] = float(v)
-    return req
-
-
-def asset_rotation(assets: pd.DataFrame, mission: Mission) -> pd.DataFrame:
-    """Per asset its tour and dwell: its own, or the mission's where the cell is blank."""
-    tour = assets["tour"] if "tour" in assets.columns else pd.Series(float("nan"), index=assets.index)
-    dwell = assets["dwell"] if "dwell" in assets.columns else pd.Series(float("nan"), index=assets.index)
-    return pd.DataFrame({"tour": tour.fillna(mission.tour).astype(int),
-                         "dwell": dwell.fillna(mission.dwell).astype(int)}, index=assets.index)

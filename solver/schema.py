@@ -130,7 +130,7 @@ TABLES: dict[str, Table] = {
                 Column("ready_day", "float", 0.0),
                 Column("must_deploy", "bool", False),
                 Column("available_under", "list", None, ref="frameworks"),
-                Column("tour", "int", None, check=">=1"),  # periods; blank: the mission's tour (MODEL.md v3)
+                Column("tour", "int", None, check=">0"),  # periods; blank: the mission's tour (MODEL.md v3)
                 Column("dwell", "int", None, check=">=0"),  # periods; blank: the mission's dwell
             ),
         ),
@@ -182,7 +182,7 @@ TABLES: dict[str, Table] = {
             ("role", "period"),
             (
                 Column("role", required=True, ref="roles"),
-                Column("period", "int", None, required=True, check=">=1"),
+                Column("period", "int", None, required=True, check=">0"),
                 Column("requirement", "float", None, required=True, check=">=0"),
             ),
             required=False,

@@ -20,6 +20,7 @@ import pandas as pd
 from models.eligibility import eligible_pairs
 from solver.instance import Instance
 from solver.scenarios import MAX_SCENARIOS, Scenario
+from solver.timeline_sweeps import sweep_dwell, sweep_periods
 
 SWEEPS = ("withdrawal", "veto", "consent", "requirement", "periods", "dwell")
 MAX_SWEEP_PERIODS = 12  # --sweep periods: mission lengths 1..max(2 T, 6), at most this
@@ -196,9 +197,7 @@ def generate(kind: str, inst: Instance, factor: str = "0.5:2.0:0.25", max_scenar
     if kind == "veto":
         return sweep_veto(inst, framework) if framework else Sweep([])
     if kind in ("periods", "dwell"):
-        from solver.timeline_sweeps import sweep_dwell, sweep_periods  # noqa: PLC0415
-
-        return sweep_periods(inst, MAX_SWEEP_PERIODS) if kind == "periods" else sweep_dwell(inst)
+        return Sweep(sweep_periods(inst, MAX_SWEEP_PERIODS) if kind == "periods" else sweep_dwell(inst))
     if kind == "consent":
         uncaveated = replace(inst, caveats=inst.caveats.iloc[0:0])
         return commitments(inst, eligible_pairs(inst), eligible_pairs(uncaveated))

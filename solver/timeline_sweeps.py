@@ -20,10 +20,8 @@ def _label(inst: Instance) -> str:
     return f" of {label}" if label else ""
 
 
-def sweep_periods(inst: Instance, most: int = 12) -> object:
+def sweep_periods(inst: Instance, most: int = 12) -> list[Scenario]:
     """Mission lengths 1 .. max(2 T, 6) (at most ``most``)."""
-    from solver.sweeps import Sweep  # noqa: PLC0415 - solver.sweeps imports this module lazily
-
     T = inst.settings.mission.periods
     phases = inst.phases if inst.phases is not None else None
     out = []
@@ -33,16 +31,14 @@ def sweep_periods(inst: Instance, most: int = 12) -> object:
             for p in sorted({int(p) for p in phases["period"] if p > n}):
                 changes.append({"remove": {"table": "phases", "where": {"period": cell_text(float(p))}}})
         out.append(Scenario(f"periods:{n:02d}", changes, description=f"a mission of {n} period(s){_label(inst)}"))
-    return Sweep(out)
+    return out
 
 
-def sweep_dwell(inst: Instance) -> object:
+def sweep_dwell(inst: Instance) -> list[Scenario]:
     """A dwell of 0 .. max(D + 2, 3) periods for every asset."""
-    from solver.sweeps import Sweep  # noqa: PLC0415
-
     D = inst.settings.mission.dwell
     out = []
     for d in range(0, max(D + 2, 3) + 1):
         changes: list[dict] = [{"settings": {"mission": {"dwell": d}}}]
         out.append(Scenario(f"dwell:{d:02d}", changes, description=f"every asset rests {d} period(s) after a tour"))
-    return Sweep(out)
+    return out

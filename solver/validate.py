@@ -21,7 +21,7 @@ import pandera.pandas as pa
 
 from solver.instance import Instance, InstanceError, Issue, Settings
 from solver.io.readers import ROW, RawInstance, read_raw
-from solver.mission import parse_mission, phase_period_issues
+from solver.mission import check_phases, parse_mission
 from solver.schema import (
     DEFAULT_WEIGHTS,
     OBJECTIVE_KEYS,
@@ -31,7 +31,6 @@ from solver.schema import (
     UNIT_KEYS,
     Column,
     Table,
-    cell_text,
 )
 
 TRUE = {"true", "yes", "1", "y", "t"}
@@ -40,7 +39,6 @@ FALSE = {"false", "no", "0", "n", "f"}
 CHECKS = {
     ">0": (lambda: pa.Check.gt(0, error="a number > 0"), "a number > 0"),
     ">=0": (lambda: pa.Check.ge(0, error="a number >= 0"), "a number >= 0"),
-    ">=1": (lambda: pa.Check.ge(1, error="a number >= 1"), "a number >= 1"),
     "share": (
         lambda: pa.Check.in_range(0, 1, include_min=False, error="a share in (0, 1]"),
         "a share in (0, 1]",
@@ -149,10 +147,7 @@ def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out
         return None
     df = df.copy()
     for col in table.columns:
-        if col.name not in df.columns:
-            df[col.name] = ""
-        elif df[col.name].isna().any():  # rows a scenario added with a column the file does not have
-            df[col.name] = df[col.name].where(df[col.name].notna(), "")
+        df[col.name] = df[col.name].fillna("") if col.name in df.columns else ""  # NaN: a scenario's added rows
     return df[[*table.column_names, ROW]]
 
 
@@ -185,7 +180,7 @@ def _check_values(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, source: 
             idx = f["index"]
             row = _row(typed.loc[idx, ROW]) if idx is not None and not _isna(idx) else None
             if f["check"] == "multiple_fields_uniqueness":
-                key = ", ".join(f"{k}={cell_text(typed.loc[idx, k])}" for k in table.key)
+                key = ", ".join(f"{k}={typed.loc[idx, k]}" for k in table.key)
                 if f["column"] == table.key[0]:
                     out.error(source, f"a unique key; ({key}) appears more than once", row, ", ".join(table.key))
                 continue
@@ -350,13 +345,7 @@ def validate(raw: RawInstance) -> Instance:
             if ref in keys and r["target"] is not None and r["target"] not in keys[ref]:
                 out.error(raw.sources["links"], f"{_a(ref[:-1])} listed in the {ref} table (kind {r['kind']})", _row(r[ROW]), "target", r["target"])
     settings = _settings(raw, out)
-    phases = typed["phases"]
-    periods_bad = any(i.column == "mission.periods" for i in out.errors)
-    if phases is not None and not periods_bad:  # MODEL.md v3: a phase's period lies in 1..T
-        for i in phase_period_issues(phases, settings.mission.periods):
-            out.error(raw.sources.get("phases", "phases"), f"a period in 1..{settings.mission.periods} (the "
-                      "mission's periods in the settings)", _row(phases.at[i, ROW]), "period",
-                      raw.tables["phases"].at[i, "period"])
+    check_phases(typed["phases"], raw, settings.mission, out)  # MODEL.md v3: periods in 1..T
     if out.errors:
         raise InstanceError(_sorted(raw, out.errors), _sorted(raw, out.warnings))
     return _assemble(raw, typed, settings, out)
