@@ -22,6 +22,7 @@ from solver.analysis.conflicts import ExplainOptions
 from solver.analysis.diagnose import diagnose
 from solver.analysis.explain import Explanation, raw_of
 from solver.analysis.explain import explain as explain_instance
+from solver.analysis.mission_diagnose import explain_mission
 from solver.analysis.recourse import needs_generation, solve_by_generation
 from solver.analysis.robust_curve import write_curve
 from solver.analysis.whatif import sweeps
@@ -68,6 +69,14 @@ def _instance(instance: Instance | str | Path) -> Instance:
     return instance if isinstance(instance, Instance) else load_instance(instance)
 
 
+def _snapshot_only(inst: Instance, command: str) -> None:
+    """Commands that read the single-period model refuse a mission over time (exit 2)."""
+    if inst.settings.mission.timed:
+        raise OptionError("mission", f"{command} works on a single period for now; this instance plans "
+                                     f"{inst.settings.mission.periods} periods (instance.yaml mission). Use solve or "
+                                     "batch, or set mission periods to 1")
+
+
 def check(path: str | Path) -> tuple[Instance, list[Issue]]:
     """Load and validate an instance; return it with every warning (errors raise)."""
     inst = load_instance(path)
@@ -99,6 +108,8 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if framework is not None and fallback:
         raise OptionError("--framework", "either a held framework or --fallback, not both")
     instance = _instance(instance)
+    if report is not None:
+        _snapshot_only(instance, "the brief (--report)")
     session, run, sol = _answer(instance, options, progress, framework=framework, fallback=fallback,
                                 change_penalty=change_penalty, with_thresholds=with_thresholds,
                                 thresholds_time_limit=thresholds_time_limit, write_model=write_model)
@@ -117,6 +128,7 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
     if out is not None:
         check_destination(out)
     instance = _instance(instance)
+    _snapshot_only(instance, "alternatives")
     if level not in alt.LEVELS:
         raise OptionError("--level", f"one of {', '.join(alt.LEVELS)} (not {level!r})")
     if near_optimal:
@@ -148,6 +160,7 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
     eo = ExplainOptions(order=tuple(order or COMMITMENT_KINDS), weights={**LIFT_WEIGHTS, **(weights or {})},
                         nations=not answers_only, frameworks=not answers_only)
     inst = _instance(instance)
+    _snapshot_only(inst, "explain")
     grid = None
     if matrix:
         dest = Path(out) / "regret" if out is not None else Path(tempfile.mkdtemp(prefix="forcealloc-regret-"))
@@ -170,6 +183,7 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
+    _snapshot_only(inst, "report")
     session, run, sol = _answer(inst, options, progress)
     return _brief(inst, instance, session, run, sol, options, out, batch, k, progress, robust_k)
 
@@ -183,6 +197,11 @@ def _answer(instance: Instance, options: SolveOptions | None, progress: Progress
     and what withdrawals do to it. Returns the session, the free optimum's run (None when
     the answer is not the free optimum) and the solution."""
     options = with_robust(instance, options)  # instance.yaml robust when the caller set none (v3)
+    timed = instance.settings.mission.timed
+    if timed and (fallback or (options.robust is not None and options.robust.k > 0) or options.keep is not None):
+        raise OptionError("mission", "withdrawals, re-plans and Plan B work on a single period for now; this "
+                                     f"instance plans {instance.settings.mission.periods} periods (instance.yaml "
+                                     "mission)")
     generated = needs_generation(options.robust)  # recourse over many withdrawal sets
     if generated:
         session, sol = solve_by_generation(instance, options, progress)
@@ -207,11 +226,14 @@ def _answer(instance: Instance, options: SolveOptions | None, progress: Progress
             planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
         else:
             sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
-    if sol.status == Status.INFEASIBLE:
+    if sol.status == Status.INFEASIBLE and timed:  # over time: from which period, which role, what fixes it
+        sol.diagnosis, sol.infeasibility = explain_mission(instance, session.options)
+    elif sol.status == Status.INFEASIBLE:
         sol.diagnosis, sol.infeasibility = diagnose(session)
         if framework is not None:  # only the held framework's reasons: the others are not asked about
             sol.diagnosis = [d for d in sol.diagnosis if d.startswith(f"{framework}:")] or sol.diagnosis
-    attach_robust(instance, options, sol)  # critical nations, chances, price of robustness (v3)
+    if not timed:  # critical nations, chances, price of robustness (v3); per period: not yet
+        attach_robust(instance, options, sol)
     return session, run, sol
 
 

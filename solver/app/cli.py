@@ -107,7 +107,7 @@ def solve(instance, out_dir, as_json, write_model, held, fallback, no_thresholds
     if as_json:
         click.echo(json_text(sol.to_dict()), nl=False)
     else:
-        print_solution(sol, out, inst.frameworks["name"].to_dict())
+        print_solution(sol, out, inst.frameworks["name"].to_dict(), instance=inst)
         print_robust(sol, out, inst.nations["name"].to_dict(), inst.roles["name"].to_dict())
         if out_dir:
             out.print(f"Results written to {out_dir}/", markup=False)

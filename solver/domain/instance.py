@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.domain.errors import Issue
+from solver.domain.mission import Mission
 
 # The objective's terms (MODEL.md "Objective"): shortfall is always weighted 1; the others
 # take their weight from instance.yaml (these defaults) or a scenario.
@@ -40,6 +41,7 @@ class Settings:
     fallback_change_penalty: float = 0.0  # instance.yaml fallback: {change_penalty} (Plan B, MODEL.md v3)
     robust: dict = field(default_factory=dict)  # survive, from, roles, reserve_cost, recourse (solver.io.robust_spec)
     persistence: dict = field(default_factory=dict)  # change_penalty (solver.io.robust_spec)
+    mission: Mission = field(default_factory=Mission)  # MODEL.md v3 "Time"; periods 1 = version 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Instance:
     links: pd.DataFrame
     source: Path | None = None
     warnings: tuple[Issue, ...] = ()
+    phases: pd.DataFrame | None = None  # role, period, requirement (MODEL.md v3 "Time")
 
     @property
     def name(self) -> str:

@@ -25,6 +25,7 @@ import pyomo.environ as pyo
 from models.build import build_model
 from models.eligibility import ModelData, model_data
 from models.objective import model_weights, objective_expression
+from models.time import TimeData, build_time_model, time_data, time_objective
 from solver.domain.errors import OptionError
 from solver.domain.instance import Instance
 from solver.domain.status import Status
@@ -34,6 +35,7 @@ from solver.io.input_rules import lexicographic_problems
 from solver.io.robust_spec import plan_path, read_plan, resolve_robust
 from solver.results.money import money_of
 from solver.results.solution import Solution, allocation_table, evaluate, gap_objective
+from solver.results.timeline import time_solution
 
 DEFAULT_TIME_LIMIT = 300.0
 DEFAULT_MIP_GAP = 1e-4  # HiGHS's own default relative gap
@@ -119,9 +121,16 @@ class Engine:
         self.progress = progress
         self.instance = instance
         t0 = time.perf_counter()
-        self.data = data if data is not None else model_data(instance, self.options.aggregate)
-        t1 = time.perf_counter()
-        built = build_model(self.data, robust=self.options.robust, keep=self.options.keep)
+        self.time: TimeData | None = None  # MODEL.md v3 "Time": the time-phased model when T > 1 (models.time)
+        if instance.settings.mission.timed:
+            self.time = time_data(instance, self.options.aggregate)
+            self.data = self.time.data
+            t1 = time.perf_counter()
+            built = build_time_model(self.time)
+        else:
+            self.data = data if data is not None else model_data(instance, self.options.aggregate)
+            t1 = time.perf_counter()
+            built = build_model(self.data, robust=self.options.robust, keep=self.options.keep)
         self.model, self.index = built.model, built.index
         self.model.scratch = pyo.Block()  # every temporary row lives here (see scratch())
         self.transformed = transform(self.model, self.index) if transform is not None else None
@@ -130,7 +139,9 @@ class Engine:
         t3 = time.perf_counter()
         self.timings = {"eligibility_s": t1 - t0, "build_s": t2 - t1, "translate_s": t3 - t2}
         m = self.model
-        self.x_cols = self.highs.cols(m.assign[k] for k in self.index.keys)
+        # x per option; with time, the tour starts per option and period (option-major)
+        self.x_cols = self.highs.cols(m.start[k] for k in built.keys) if self.time is not None else \
+            self.highs.cols(m.assign[k] for k in self.index.keys)
         self.y_cols = self.highs.cols(m.framework[f] for f in self.data.frameworks)
         self._rows = 0
 
@@ -226,6 +237,8 @@ class Engine:
     # ------------------------------------------------------------------ model edits
     def objective_of(self, weights: dict[str, float]):
         """The weighted sum of the given terms as a linear expression (weights by term)."""
+        if self.time is not None:
+            return time_objective(self.model, self.time, self.index, weights)
         return objective_expression(self.model, self.data, self.index, weights)
 
     def set_objective(self, expr) -> None:
@@ -341,6 +354,11 @@ class Engine:
         sol = Solution(instance=self.instance.name, status=run.status, weights=dict(weights),
                        solver=self.solver_info(run, by_framework or run.by_framework), units=dict(self.instance.settings.units))
         if not run.status.has_solution:
+            return sol
+        if self.time is not None:
+            sol.mip_gap, sol.bound = run.gap, run.bound
+            sol = time_solution(self.time, run.framework, run.counts, sol, weights)
+            sol.stages = run.stages or []
             return sol
         alloc = allocation_table(self.data, run.counts)
         roles, nations, terms, objective = evaluate(self.data, run.framework, alloc, weights)

@@ -57,7 +57,7 @@ class Session(Engine):
             if floor is not None:
                 self.add_row(self.model.objective.expr >= floor - 1e-9 * max(1.0, abs(floor)), "proven_bound")
             open_ = self.open_frameworks()
-            big = len(self.data.options) >= o.greedy_from  # small models: HiGHS is quicker alone
+            big = len(self.data.options) >= o.greedy_from and self.time is None  # small: HiGHS alone
             self.timings["greedy_s"] = 0.0
 
             def begin(frameworks: list[str]):

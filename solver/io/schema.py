@@ -133,6 +133,8 @@ TABLES: dict[str, Table] = {
                 Column("ready_day", "float", 0.0),
                 Column("must_deploy", "bool", False),
                 Column("available_under", "list", None, ref="frameworks"),
+                Column("tour", "int", None, check=">0"),  # periods; blank: the mission's tour (MODEL.md v3)
+                Column("dwell", "int", None, check=">=0"),  # periods; blank: the mission's dwell
             ),
         ),
         Table(
@@ -178,6 +180,16 @@ TABLES: dict[str, Table] = {
             required=False,
             is_set=True,
         ),
+        Table(  # MODEL.md v3 "Time": a role's requirement in a listed period (a build-up, a drawdown)
+            "phases",
+            ("role", "period"),
+            (
+                Column("role", required=True, ref="roles"),
+                Column("period", "int", None, required=True, check=">0"),
+                Column("requirement", "float", None, required=True, check=">=0"),
+            ),
+            required=False,
+        ),
     )
 }
 
@@ -187,7 +199,7 @@ PARAMETRIC = frozenset((t.name, c.name) for t in TABLES.values() for c in t.colu
 # Keys of instance.yaml (and of the xlsx ``settings`` sheet, where nested keys
 # are written with a dot: ``objective.cost``).
 SETTINGS_KEYS = ("name", "description", "min_coalition_nations", "objective", "units", "gap", "fallback",
-                 "robust", "persistence")
+                 "robust", "persistence", "mission")
 UNIT_KEYS = ("cost", "strength")  # units: {cost: EUR million per year, strength: capability points}
 OBJECTIVE_KEYS = (*WEIGHTED_TERMS, "lexicographic", "lex_tolerance")
 

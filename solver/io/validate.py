@@ -21,6 +21,7 @@ import pandera.pandas as pa
 
 from solver.domain.errors import InstanceError, Issue
 from solver.domain.instance import DEFAULT_WEIGHTS, TERMS, Instance, Settings
+from solver.domain.mission import check_phases, parse_mission
 from solver.domain.suggest import close_column
 from solver.io.input_rules import lexicographic_problems, missing_column_warnings
 from solver.io.readers import ROW, RawInstance, read_raw
@@ -152,8 +153,7 @@ def _check_structure(name: str, table: Table, df: pd.DataFrame, source: str, out
         return None
     df = df.copy()
     for col in table.columns:
-        if col.name not in df.columns:
-            df[col.name] = ""
+        df[col.name] = df[col.name].fillna("") if col.name in df.columns else ""  # NaN: a scenario's added rows
     return df[[*table.column_names, ROW]]
 
 
@@ -316,6 +316,7 @@ def _settings(raw: RawInstance, out: _Collector) -> Settings:
         lex_tolerance=_number(obj, "lex_tolerance", src, out, 0.0, prefix="objective."),
         gap=gap,
         units=units,
+        mission=parse_mission(s.get("mission"), src, out.error),
     )
 
 
@@ -366,6 +367,7 @@ def validate(raw: RawInstance) -> Instance:
             if ref in keys and r["target"] is not None and r["target"] not in keys[ref]:
                 out.error(raw.sources["links"], f"{_a(ref[:-1])} listed in the {ref} table (kind {r['kind']})", _row(r[ROW]), "target", r["target"])
     settings = _settings(raw, out)
+    check_phases(typed["phases"], raw, settings.mission, out)  # MODEL.md v3: periods in 1..T
     if out.errors:
         raise InstanceError(_sorted(raw, out.errors), _sorted(raw, out.warnings))
     return _assemble(raw, typed, settings, out)

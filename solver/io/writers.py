@@ -87,6 +87,10 @@ def _summary_sheet(doc: dict) -> pd.DataFrame:
     money = doc.get("money") or {}
     rows += [(f"money: {k}{cost_unit}", v) for k, v in money.items() if k in ("asset", "reserve", "setup", "total")]
     rows += [(f"unit of {k}", v) for k, v in units.items()]
+    if doc.get("mission"):
+        mission = doc["mission"]
+        rows += [("periods", mission["periods"]), ("period", mission["period_label"])]
+        rows += [(k.replace("_", " "), v) for k, v in mission["sustainment"].items()]
     rows += [("why no allocation", line) for line in doc.get("diagnosis", [])]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -102,11 +106,14 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
             alloc = pd.concat([p.allocation.assign(plan=i) for i, p in enumerate(sol.extra["plans"], 1)],
                               ignore_index=True)
         tables = {"allocation": alloc, "roles": _flat(sol.roles), "nations": sol.nations}
+        if getattr(sol, "schedule", None) is not None:  # MODEL.md v3 "Time" (T > 1): roles.csv is per period
+            tables |= {"schedule": sol.schedule, "nation_periods": sol.nation_periods}
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
         solver = pd.DataFrame(list(doc["solver"].items()), columns=["item", "value"])
         write_workbook(tmp / "solution.xlsx", {"summary": _summary_sheet(doc), **tables, "solver": solver})
-    return [out_dir / f for f in SOLUTION_FILES]
+    extra = [f"{n}.csv" for n in tables if f"{n}.csv" not in SOLUTION_FILES]
+    return [out_dir / f for f in (*SOLUTION_FILES, *extra)]
 
 
 # --------------------------------------------------------------------------- instances
@@ -116,6 +123,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
     tables = {}
     for name, spec in TABLES.items():
         df = getattr(inst, name)
+        if df is None:  # an Instance made in code without the optional phases
+            df = pd.DataFrame(columns=list(spec.column_names))
         if len(spec.key) == 1:
             df = df.reset_index()
         df = df[list(spec.column_names)].copy()
@@ -140,6 +149,8 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["robust"] = dict(s.robust)
     if s.persistence:
         settings["persistence"] = dict(s.persistence)
+    if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
+        settings["mission"] = s.mission.to_dict()
     return tables, settings
 
 

@@ -157,3 +157,37 @@ def ranked(labels: list[str], values: list[float], title: str, xlabel: str) -> s
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     return _svg(fig)
+
+
+def rotation_chart(schedule: pd.DataFrame, roles: list[str], periods: int) -> tuple[str, pd.DataFrame]:
+    """Over time (MODEL.md v3): per nation (a row of panels) the assets it has deployed in
+    each period, stacked by role; the table holds every count (nation, role, period)."""
+    table = schedule.pivot_table(index=["nation", "role"], columns="period", values="asset", aggfunc="count",
+                                 fill_value=0).reindex(columns=range(1, periods + 1), fill_value=0)
+    order = table.groupby(level="nation").sum().sum(axis=1).sort_values(ascending=False, kind="stable").index
+    used = [r for r in roles if r in table.index.get_level_values("role")]
+    palette = [BLUE, ORANGE, GREEN, SKY, RED, GREY, "#CC79A7", "#F0E442", "#000000"]
+    colour = {r: palette[i % len(palette)] for i, r in enumerate(used)}
+    fig, axes = plt.subplots(len(order), 1, sharex=True, squeeze=False,
+                             figsize=(max(5.5, 0.5 * periods + 2.5), max(2.0, 0.42 * len(order) + 0.8)))
+    top = float(table.groupby(level="nation").sum().to_numpy().max()) if len(table) else 1.0
+    x = np.arange(1, periods + 1)
+    for ax, n in zip(axes[:, 0], order, strict=True):
+        bottom = np.zeros(periods)
+        for r in used:
+            if (n, r) in table.index:
+                h = table.loc[(n, r)].to_numpy(dtype=float)
+                ax.bar(x, h, bottom=bottom, color=colour[r], width=0.8, label=r)
+                bottom += h
+        ax.set_ylim(0, top)
+        ax.set_yticks([])
+        ax.set_ylabel(n, rotation=0, ha="right", va="center", fontsize=8)
+        for s in ("left", "top", "right"):
+            ax.spines[s].set_visible(False)
+    axes[-1, 0].set_xticks(x, [str(p) for p in x])
+    axes[-1, 0].set_xlabel("period")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[r]) for r in used]
+    axes[-1, 0].legend(handles, used, ncol=min(5, len(used)), fontsize=7, loc="upper left",
+                       bbox_to_anchor=(0, -1.6), frameon=False)
+    axes[0, 0].set_title(f"Assets deployed by nation and period (tallest bar: {top:g})", loc="left")
+    return _svg(fig), table.reset_index()

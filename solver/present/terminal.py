@@ -21,12 +21,14 @@ from solver.present.format import (
     titled_table,
     units_note,
 )
+from solver.present.mission import print_mission, print_sustainment
 from solver.present.plans import print_money, print_plan_extras
 from solver.results.compare import describe
 from solver.results.solution import Solution
 
 
-def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None) -> None:
+def print_solution(sol: Solution, console: Console, framework_names: dict[str, str] | None = None,
+                   instance=None) -> None:
     names = framework_names or {}
     head = Text.assemble((sol.instance, "bold"), f": {str(sol.status).upper()}")
     if sol.status.has_solution:
@@ -56,6 +58,9 @@ def print_solution(sol: Solution, console: Console, framework_names: dict[str, s
         _print_objective(sol, console)
     if sol.gap_objective is not None:
         console.print(f"GAP objective: [bold]{num(sol.gap_objective)}[/bold]")
+    if sol.mission is not None:  # MODEL.md v3 "Time": by period (solver.present.mission)
+        print_mission(sol, console, instance)
+        return
     _print_roles(sol, console)
     _print_nations(sol, console)
 
@@ -218,6 +223,9 @@ def print_batch(table, console: Console, priced: bool = False, skipped: list[dic
                   "" if base else signed(r.delta_shortfall), num(r.objective) if base else signed(r.delta_objective),
                   plain("; ".join(x.replace(";", ", ") for x in what if x)))
     console.print(t)
+    if "assets_used" in table.columns:  # MODEL.md v3 "Time": the force each mission takes
+
+        print_sustainment(table, console)
     failed = table[table["status"] == "error"]
     for r in failed.itertuples(index=False):
         console.print(plain(f"  {r.scenario}: {r.error}"))

@@ -48,6 +48,10 @@ class Solution:
     extra: dict = field(default_factory=dict)  # more keys of solution.json: thresholds, fallback, plans, held
     robust: dict | None = None  # MODEL.md v3 withdrawals (solver.results.robust)
     persistence: dict | None = None  # MODEL.md v3 re-plans (solver.results.robust)
+    # MODEL.md v3 "Time", only when T > 1 (None otherwise, and absent from solution.json)
+    mission: dict | None = None  # periods, period_label, tour, dwell, sustainment
+    schedule: pd.DataFrame | None = None  # asset, nation, role, period, contribution, cost
+    nation_periods: pd.DataFrame | None = None  # nation, period, deployed, resting, unused
 
     @property
     def approval_probability(self) -> float | None:
@@ -103,6 +107,10 @@ class Solution:
             out["gap_objective"] = _plain(self.gap_objective)
         if self.stages:
             out["lexicographic"] = self.stages
+        if self.mission is not None:
+            out["mission"] = self.mission
+            out["schedule"] = records(self.schedule) if self.schedule is not None else []
+            out["nation_periods"] = records(self.nation_periods) if self.nation_periods is not None else []
         if self.diagnosis:
             out["diagnosis"] = self.diagnosis
             out["infeasibility"] = self.infeasibility

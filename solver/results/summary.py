@@ -31,6 +31,8 @@ SUMMARY_COLUMNS = [
     "objective_at_base_weights", "other_at_base_weights", "solve_time_s", "path", "attempts", "error", "digest",
     "pledge_changes", "forced_changes", "changed_pledges",  # with --keep (MODEL.md v3 re-plans)
 ]
+MISSION_COLUMNS = ["periods", "max_in_theatre_strength", "max_in_theatre_units", "assets_used",
+                   "in_theatre_assets_used", "ratio"]  # MODEL.md v3 "Time", when a scenario has T > 1
 SCREEN_COLUMNS = ["scenario", "status", "framework", "delta_cost", "delta_shortfall", "delta_objective",
                   "nations_join", "nations_leave", "roles_short"]
 
@@ -50,7 +52,8 @@ def _names(text) -> set[str]:
 
 def summary_frame(rows: list[dict]) -> pd.DataFrame:
     """The summary table, base first, every delta against the base."""
-    df = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS)
+    timed = [c for c in MISSION_COLUMNS if any(c in r and r[c] is not None for r in rows)]
+    df = pd.DataFrame(rows).reindex(columns=SUMMARY_COLUMNS + timed)  # mission columns only over time
     if not len(df):
         return df
     df = df.astype({c: object for c in ("nations_join", "nations_leave", "delta_objective", "delta_cost",

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from solver.analysis.diagnose import diagnose
+from solver.analysis.mission_diagnose import explain_mission
 from solver.analysis.whatif.changes import check_scenarios, parametric_instance, scenario_instance
 from solver.analysis.whatif.scenarios import Scenario, folder_name, name_issues
 from solver.domain.errors import (
@@ -49,6 +50,7 @@ from solver.io.validate import validate
 from solver.io.writers import atomic_write, json_text, write_solution
 from solver.results.solution import Solution, objective_value
 from solver.results.summary import summary_frame, write_summary
+from solver.results.timeline import roles_short
 
 
 @dataclass
@@ -140,10 +142,13 @@ def solve_job(raw: RawInstance, base_digest: str, scenario: Scenario | None, opt
 def _solve_and_explain(session: Session, force: dict, overrides: dict) -> Solution:
     """Solve (held to ``force``: a framework chosen, a nation in a role, as a why-not asks;
     with the scenario's solver ``overrides``); an infeasible answer is explained, unless
-    it was forced."""
+    it was forced (over time: each role's shortfall by period, without the repairs)."""
     sol = session.solve(forcing=Forcing(**force), overrides=overrides)
     if sol.status == Status.INFEASIBLE and not force:
-        sol.diagnosis, sol.infeasibility = diagnose(session)
+        if session.time is not None:
+            sol.diagnosis, sol.infeasibility = explain_mission(session.instance, session.options, repair=False)
+        else:
+            sol.diagnosis, sol.infeasibility = diagnose(session)
     return sol
 
 
@@ -164,6 +169,8 @@ def _row(sol: Solution, base_weights: dict[str, float]) -> dict:
         row.update(pledge_changes=ps["changes"], forced_changes=ps["forced"],
                    changed_pledges="; ".join(f"{'+' if c['change'] == 'added' else '-'}{c['nation']}:{c['role']}"
                                              f"{'!' if c.get('forced') else ''}" for c in ps["changed"]))
+    if sol.mission is not None:  # MODEL.md v3 "Time": the force the mission takes (summary columns)
+        row.update(periods=sol.mission["periods"], **sol.mission["sustainment"], roles_short=roles_short(sol.roles))
     if sol.status.has_solution:
         row["objective_at_base_weights"] = objective_value(sol.terms, base_weights)
         row["other_at_base_weights"] = (base_weights.get("approval_risk", 0.0) * sol.terms["approval_risk"]

@@ -209,7 +209,7 @@ def apply_change(out: RawInstance, change: dict) -> None:
         out.settings["objective"] = {**(out.settings.get("objective") or {}), **arg}
         _check_settings(out.settings)
     elif kind == "settings":
-        out.settings.update(arg)
+        out.settings.update(merge_mission(out.settings, arg))
         plan = (arg.get("persistence") or {}).get("plan") if isinstance(arg.get("persistence"), dict) else None
         if isinstance(plan, str) and out.path is not None and not Path(plan).is_absolute():
             # a re-plan's earlier plan lies beside the base instance, wherever the scenario is written
@@ -221,6 +221,14 @@ def apply_change(out: RawInstance, change: dict) -> None:
             what, ok = SOLVER_CHECKS[k]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
                 raise ChangeError(f"solver {k}: {what}", v)
+
+
+def merge_mission(settings: dict, arg: dict) -> dict:
+    """A settings change with ``mission`` changes only the mission keys it names
+    (``settings: {mission: {dwell: 2}}`` keeps the periods)."""
+    if isinstance(arg, dict) and isinstance(arg.get("mission"), dict) and isinstance(settings.get("mission"), dict):
+        return {**arg, "mission": {**settings["mission"], **arg["mission"]}}
+    return arg
 
 
 def apply_changes(raw: RawInstance, scenario: Scenario) -> RawInstance:
@@ -270,6 +278,8 @@ def settings_dict(s: Settings) -> dict:
         out["robust"] = dict(s.robust)
     if s.persistence:
         out["persistence"] = dict(s.persistence)
+    if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
+        out["mission"] = s.mission.to_dict()
     return out
 
 
@@ -321,7 +331,7 @@ def parametric_instance(base: Instance, scenario: Scenario) -> Instance:
             elif kind == "objective":
                 settings["objective"] = {**settings["objective"], **arg}
             elif kind == "settings":
-                settings.update(arg)
+                settings.update(merge_mission(settings, arg))
         except ChangeError as exc:
             raise InstanceError([Issue(where, str(exc), value=exc.value)]) from None
     return replace(base, settings=parse_settings(settings, scenario.where()), **{n: tables[n] for n in touched})

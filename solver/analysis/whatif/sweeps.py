@@ -18,10 +18,12 @@ import pandas as pd
 
 from models.eligibility import eligible_pairs
 from solver.analysis.whatif.scenarios import MAX_SCENARIOS, Scenario
+from solver.analysis.whatif.time_sweeps import sweep_dwell, sweep_periods
 from solver.domain import commitments as registry
 from solver.domain.instance import Instance
 
-SWEEPS = ("withdrawal", "veto", "consent", "requirement")
+SWEEPS = ("withdrawal", "veto", "consent", "requirement", "periods", "dwell")
+MAX_SWEEP_PERIODS = 12  # --sweep periods: mission lengths 1..max(2 T, 6), at most this
 
 
 @dataclass
@@ -174,6 +176,8 @@ def generate(kind: str, inst: Instance, factor: str = "0.5:2.0:0.25", max_scenar
         return sweep_requirement(factor, max_scenarios)
     if kind == "veto":
         return sweep_veto(inst, framework) if framework else Sweep([])
+    if kind in ("periods", "dwell"):
+        return Sweep(sweep_periods(inst, MAX_SWEEP_PERIODS) if kind == "periods" else sweep_dwell(inst))
     if kind == "consent":
         uncaveated = replace(inst, caveats=inst.caveats.iloc[0:0])
         return commitments(inst, eligible_pairs(inst), eligible_pairs(uncaveated))

@@ -41,6 +41,8 @@ def reusable(session: Engine, b: Instance) -> bool:
     the same tables but for parametric columns, and every row that b's parameters need
     (a requirement, a shortfall, a minimum of nations, a capped share) already there."""
     a, m, index = session.instance, session.model, session.index
+    if a.settings.mission.timed or b.settings.mission != a.settings.mission:  # time: always rebuilt
+        return False
     if any(not _equal(getattr(a, name), getattr(b, name), name) for name in TABLES if name != "consent"):
         return False
     if a.consent is not b.consent and _refusals(a.consent) != _refusals(b.consent):
