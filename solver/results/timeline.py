@@ -145,6 +145,7 @@ def time_solution(td: TimeData, framework: str, starts: np.ndarray, sol: Solutio
     alloc = sched.groupby(["asset", "nation", "role"], as_index=False).agg(
         contribution=("contribution", "first"), cost=("cost", "sum"), periods=("period", "size"))
     alloc.insert(2, "capability", assets.loc[alloc["asset"], "capability"].to_numpy() if len(alloc) else [])
+    alloc["status"] = "deployed"  # no reserves over time
     alloc = alloc[[*ALLOCATION_COLUMNS, "periods"]].sort_values(["role", "nation", "asset"]).reset_index(drop=True)
     nat = sched_io.groupby("nation").agg(assets=("asset", "nunique"), contribution=("contribution", "sum"),
                                          in_theatre=("in_theatre", "sum"), out_of_theatre=("out_of_theatre", "sum"),
