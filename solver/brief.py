@@ -106,6 +106,19 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "coverage": _table(coverage), "why": ex.why, "status": str(sol.status),
         "short_roles": [f"{r.name} ({r.shortfall:g} short)" for r in roles.itertuples() if r.shortfall > 1e-9],
     }
+    nat = sol.nations
+    if "money" in nat.columns and len(nat):  # money per nation, its setup share included: adds up to the total
+        money = nat[["nation", "name", "cost", "setup_share", "money"]].sort_values("money", ascending=False)
+        sums = ["cost", "setup_share", "money"]
+        total = {"nation": "total", "name": "", **{c: money[c].sum() for c in sums}}
+        if len(money) > MAX_ROWS - 1:  # the rest in one row, so the table still adds up on paper
+            rest = money.iloc[MAX_ROWS - 2:]
+            money = pd.concat([money.iloc[:MAX_ROWS - 2], pd.DataFrame([{
+                "nation": f"{len(rest)} others", "name": "", **{c: rest[c].sum() for c in sums}}])])
+        money = pd.concat([money, pd.DataFrame([total])], ignore_index=True)
+        ctx["nation_money"] = _table(money.rename(columns={"cost": "asset cost", "setup_share": "setup share"}))
+    else:
+        ctx["nation_money"] = None
     out = [n for n in ex.nations if n["status"] == "out"]
     ctx["out"] = [{"nation": n["nation"], "name": n["name"], "reasons": n["reasons"],
                    "cost": None if not n["forced_in"] or n["forced_in"]["delta"] is None
