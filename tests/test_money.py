@@ -76,3 +76,20 @@ def test_alternatives_carry_delta_money(tmp_path):
     assert [a["framework"] for a in doc] == ["A", "B"]
     assert doc[0]["delta_money"] == 0.0 and doc[1]["delta_money"] == pytest.approx(180.0 - 130.0)
     assert doc[1]["money"]["total"] == pytest.approx(180.0)
+
+
+def test_brief_context_money_per_nation_adds_up(bundled):
+    from types import SimpleNamespace
+
+    from solver.brief import context
+
+    from solver.io import load_instance
+
+    inst = load_instance(bundled)
+    sol = api.solve(inst, with_thresholds=False)
+    no_explanation = SimpleNamespace(why=[], nations=[], frameworks=[])  # the money table needs none
+    ctx = context(sol, no_explanation, None, inst, bundled, SolveOptions())
+    rows = ctx["nation_money"]["rows"]
+    value = [float(r[-1]["text"].replace(",", "")) for r in rows]
+    assert rows[-1][0]["text"] == "total" and value[-1] == pytest.approx(sol.money["total"], abs=0.01)
+    assert sum(value[:-1]) == pytest.approx(value[-1], abs=0.05)

@@ -109,7 +109,7 @@ def test_scenario_file_framework(tmp_path):
 
 
 # --------------------------------------------------------------------------- random instances
-@pytest.mark.parametrize("seed", [2, 5, 13, 40, 53, 54])
+@pytest.mark.parametrize("seed", [2, 13, 40, 53, 54])
 def test_thresholds_random_against_reference_optima(tmp_path, seed):
     """C_f from the reference MIP of tests/reference.py (highspy, per framework); each end of
     the weight range is checked by where the best framework really changes."""

@@ -30,6 +30,7 @@ import pyomo.environ as pyo
 from models.build import build_model
 from models.objective import model_weights, objective_expression
 from solver.analysis.thresholds import FrameworkOptimum, framework_optima
+from solver.domain.status import Status
 from solver.engine.core import Engine, Run
 from solver.engine.session import Session
 from solver.results.solution import Solution
@@ -130,6 +131,8 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
     two: TwoPlans | None = None
     solved = 0
     pair_gaps: list[list] = []  # [f1, f2, the two-plan MILP's proven gap]
+    unproven = [f"{f}: {fo.solution.solver.get('message') or fo.solution.status}" for f, fo in feasible.items()
+                if fo.solution.status != Status.OPTIMAL]
     for lb, f1, f2 in cands:
         if best is not None and lb >= best[0] - o.mip_gap * max(1.0, abs(best[0])):
             break  # sorted by bound: no later pair can do better
@@ -142,21 +145,30 @@ def plan_b(session: Session, *, change_penalty: float = 0.0, known: Solution | N
             run, r1, r2 = two.solve(f1, f2, prob[f1], change_penalty, o.time_limit)
             solved += 1
             if not run.status.has_solution:
+                unproven.append(f"{f1}/{f2}: {run.message or run.status}")
                 continue
+            if run.status != Status.OPTIMAL:
+                unproven.append(f"{f1}/{f2}: {run.message or run.status}, gap {100 * (run.gap or 0):.3g} %")
             gaps.append(run.gap or 0.0)
             pair_gaps.append([f1, f2, run.gap])
             s1, s2 = session.solution(r1), session.solution(r2)
             value, d = _value(prob[f1], s1, s2, change_penalty)
         if best is None or value < best[0] - 1e-9:
             best = (value, d, f1, f2, s1, s2)
+    if best is None:
+        return None, [known] if known is not None else [], "no plan pair was found within the time limit"
     value, d, f1, f2, s1, s2 = best
-    proof = (f"exact to the relative MIP gap {o.mip_gap:g}: every framework's own optimum proven (largest gap "
-             f"{100 * max(gaps):.3g} %); " + (f"{solved} two-plan MILP(s) solved, the other framework pairs "
-                                              "pruned by the bound P1 C_f1 + (1 - P1) C_f2"
-                                              if change_penalty else "with no change penalty the pairs separate "
-                                              "into each framework's own optimum"))
+    how = (f"{solved} two-plan MILP(s) solved, the other framework pairs pruned by the bound P1 C_f1 + (1 - P1) "
+           "C_f2" if change_penalty else "with no change penalty the pairs separate into each framework's own "
+           "optimum")
+    if unproven:
+        proof = (f"NOT proven to the relative MIP gap {o.mip_gap:g}: stopped short in " + "; ".join(unproven)
+                 + f" (largest proven gap {100 * max(gaps):.3g} %); {how}")
+    else:
+        proof = (f"exact to the relative MIP gap {o.mip_gap:g}: every framework's own optimum proven (largest gap "
+                 f"{100 * max(gaps):.3g} %); {how}")
     if f2 is None:
-        return None, [s1], f"the {f1} is certain to be approved (probability 1): no Plan B is needed"
+        return None, [s1], f"the {f1} is certain to be approved (probability 1): no Plan B is needed ({proof})"
     p1 = prob[f1]
     w1, w2 = _pledges(s1), _pledges(s2)
     m1, m2 = s1.money["total"], s2.money["total"]

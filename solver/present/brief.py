@@ -195,6 +195,23 @@ def _mission(doc: dict, nat: dict, roles: dict) -> dict | None:
     return out
 
 
+def _nation_money(nat: pd.DataFrame, names: dict[str, str]) -> dict | None:
+    """Money per nation, its share of the setup cost included, with a total row: the table
+    adds up to the force's money (setup shared in proportion to asset cost)."""
+    if "money" not in nat.columns or not len(nat):
+        return None
+    money = nat[["nation", "cost", "setup_share", "money"]].sort_values("money", ascending=False)
+    money = money.assign(nation=money["nation"].map(lambda n: names.get(n, n)))
+    sums = ["cost", "setup_share", "money"]
+    total = {"nation": "total", **{c: money[c].sum() for c in sums}}
+    if len(money) > MAX_ROWS - 1:  # the rest in one row, so the table still adds up on paper
+        rest = money.iloc[MAX_ROWS - 2:]
+        money = pd.concat([money.iloc[:MAX_ROWS - 2],
+                           pd.DataFrame([{"nation": f"{len(rest)} others", **{c: rest[c].sum() for c in sums}}])])
+    money = pd.concat([money, pd.DataFrame([total])], ignore_index=True)
+    return _table(money.rename(columns={"cost": "asset cost", "setup_share": "setup share"}))
+
+
 def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = None, *,
             fallback: dict | None = None, fallback_reason: str | None = None) -> dict:
     """Everything the template shows, from the run's results.
@@ -253,6 +270,7 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         else _worst(impacts.iloc[0]),
         "robust": _robust(doc, nat_names, role_names), "mission": _mission(doc, nat_names, role_names),
     }
+    ctx["nation_money"] = _nation_money(sol.nations, nat_names)
     out = [n for n in ex.nations if n["status"] == "out"]
     ctx["out"] = [{"nation": n["nation"], "name": n["name"], "reasons": n["reasons"],
                    "cost": None if not n["forced_in"] or n["forced_in"]["delta"] is None

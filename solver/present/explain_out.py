@@ -102,7 +102,8 @@ def print_explanation(ex, console: Console) -> None:
     if opt.status.has_solution:
         console.print(Text.assemble(("Why ", "bold"), (str(opt.framework), "bold"),
                                     f": the best allocation, objective {num(opt.objective)} (money "
-                                    f"{num((opt.money or {}).get('total'))}), approval "
+                                    f"{num((opt.money or {}).get('total'))}"
+                                    f"{' ' + opt.units['cost'] if opt.units.get('cost') else ''}), approval "
                                     f"{percent(opt.approval_probability)}, proven within {100 * ex.mip_gap:g} %."))
     else:
         console.print(Text("No framework can carry the force as the commitments stand.", "bold"))
@@ -121,13 +122,15 @@ def print_explanation(ex, console: Console) -> None:
             why.append(f["hard_limit"])
         if f.get("repair"):
             why.append("cheapest repair: lift " + "; ".join(c["text"] for c in f["repair"]["lift"])
-                       + f" (then {num(f['repair']['objective'])})")
+                       + f" (then objective {num(f['repair']['objective'])})")
         if f.get("brief"):
             why.append(f["brief"])
         t.add_row(plain(f["framework"]), percent(f["approval_probability"]), num(f["objective"]),
                   "" if f["delta"] in (None, 0.0) else f"{signed(f['delta'])} ({signed(f.get('delta_money'))})",
                   plain("\n".join(why) or "chosen"))
     console.print(t)
+    unit = opt.units.get("cost") or "the instance's money units"
+    console.print(_t(f"Δobjective: money, penalties and weights together (not a cost); Δmoney: {unit}."))
     out = [n for n in ex.nations if n["status"] == "out"]
     inside = [n for n in ex.nations if n["status"] == "in"]
     console.print(Text(f"Nations: {len(inside)} in, {len(out)} out", "bold"))
