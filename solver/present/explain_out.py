@@ -130,7 +130,7 @@ def print_explanation(ex, console: Console) -> None:
                   plain("\n".join(why) or "chosen"))
     console.print(t)
     unit = opt.units.get("cost") or "the instance's money units"
-    console.print(_t(f"Δobjective: money, penalties and weights together (not a cost); Δmoney: {unit}."))
+    console.print(plain(f"Δobjective: money, penalties and weights together (not a cost); Δmoney: {unit}."))
     out = [n for n in ex.nations if n["status"] == "out"]
     inside = [n for n in ex.nations if n["status"] == "in"]
     console.print(Text(f"Nations: {len(inside)} in, {len(out)} out", "bold"))
