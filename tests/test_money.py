@@ -81,9 +81,8 @@ def test_alternatives_carry_delta_money(tmp_path):
 def test_brief_context_money_per_nation_adds_up(bundled):
     from types import SimpleNamespace
 
-    from solver.brief import context
-
     from solver.io import load_instance
+    from solver.present.brief import context
 
     inst = load_instance(bundled)
     sol = api.solve(inst, with_thresholds=False)

@@ -143,6 +143,7 @@ class Explainer:
                "hard_limit": None}
         if sol is not None and sol.status.has_solution:
             out["objective"] = sol.objective
+            out["terms"] = dict(sol.terms)  # under lexicographic priorities the order is read term by term
             if opt.status.has_solution:
                 out["delta"] = round(sol.objective - opt.objective, 9) + 0.0
                 out["delta_money"] = delta_money(sol, opt)
@@ -174,6 +175,7 @@ class Explainer:
                            conflicts=[])
             else:
                 a = self.answer(forcing)
+                row["terms"] = a.get("terms")
                 row.update(status="optimal" if a["objective"] is not None else a["status"], objective=a["objective"],
                            delta=a["delta"], delta_money=a["delta_money"], conflicts=a["conflicts"], summary=a.get("summary", ""),
                            brief=a.get("brief", ""))
@@ -381,6 +383,8 @@ def why_chosen(inst: Instance, opt: Solution, frameworks: list[dict]) -> list[st
     for row in sorted((r for r in frameworks if r["framework"] != f), key=lambda r: (r["delta"] is None, r["delta"])):
         if row["status"] == "vetoed":
             out.append(f"the {row['name']} is vetoed by {_names(nats.loc[row.get('vetoed_by', []), 'name'])}")
+        elif row["delta"] is not None and opt.stages and row.get("terms"):
+            out.append(_lexicographic_reason(row, opt))
         elif row["delta"] is not None:
             money = row.get("delta_money")
             unit = f" {inst.settings.units['cost']}" if inst.settings.units.get("cost") else ""
@@ -389,6 +393,21 @@ def why_chosen(inst: Instance, opt: Solution, frameworks: list[dict]) -> list[st
         else:
             out.append(f"the {row['name']} cannot carry the force as the commitments stand")
     return out
+
+
+def _lexicographic_reason(row: dict, opt: Solution) -> str:
+    """Under lexicographic priorities a framework loses at the first term, in priority order,
+    where it is worse by more than that stage's tolerance (its weighted objective may even be
+    lower: the priorities, not the weights, decide)."""
+    for i, st in enumerate(opt.stages, 1):
+        terms = [t for t in st["stage"].split("+") if t in opt.terms]
+        mine, theirs = sum(opt.terms[t] for t in terms), sum(row["terms"].get(t, 0.0) for t in terms)
+        tol = (st.get("tolerance") or 0.0) * abs(mine) + 1e-6 * max(1.0, abs(mine))
+        if theirs > mine + tol:
+            label = " + ".join(t.replace("_", " ") for t in terms)
+            return (f"the {row['name']} comes after it under the priorities: its {label} would be "
+                    f"{theirs:,.2f} against {mine:,.2f} (priority {i})")
+    return f"the {row['name']} ties with it under every priority; the weighted objective breaks the tie"
 
 
 def _names(names) -> str:

@@ -86,9 +86,9 @@ def check(path: str | Path) -> tuple[Instance, list[Issue]]:
     return inst, warnings
 
 
-def solve(instance: Instance | str | Path, options: SolveOptions | None = None, progress: Progress | None = None,
+def solve(instance: Instance | str | Path, options: SolveOptions | None = None, *, progress: Progress | None = None,
           out: str | Path | None = None, write_model: str | Path | None = None,
-          report: str | Path | None = None, *, framework: str | None = None, fallback: bool = False,
+          report: str | Path | None = None, framework: str | None = None, fallback: bool = False,
           change_penalty: float | None = None, with_thresholds: bool = True,
           thresholds_time_limit: float | None = None) -> Solution:
     """Solve an instance (or the path of one) and explain it when it is infeasible.
@@ -120,7 +120,7 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     return sol
 
 
-def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nation-role", within: float | None = None,
+def alternatives(instance: Instance | str | Path, k: int = 5, *, level: str = "nation-role", within: float | None = None,
                  options: SolveOptions | None = None, near_optimal: bool = False, slack: float = 0.05,
                  count: int = 5, progress: Progress | None = None, out: str | Path | None = None) -> alt.Alternatives:
     """k-best allocations at a level (or one per framework), or near-optimal ones that
@@ -140,7 +140,7 @@ def alternatives(instance: Instance | str | Path, k: int = 5, level: str = "nati
     return alts
 
 
-def explain(instance: Instance | str | Path, options: SolveOptions | None = None, why_not: tuple[str, ...] = (),
+def explain(instance: Instance | str | Path, options: SolveOptions | None = None, *, why_not: tuple[str, ...] = (),
             matrix: bool = False, order: tuple[str, ...] | None = None, weights: dict[str, float] | None = None,
             workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
             progress: Progress | None = None, matrix_progress: Callable | None = None,
@@ -172,7 +172,7 @@ def explain(instance: Instance | str | Path, options: SolveOptions | None = None
     return ex
 
 
-def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None = None, k: int = 5,
+def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None = None, *, k: int = 5,
            options: SolveOptions | None = None, progress: Progress | None = None,
            robust_k: int | None = None) -> Path:
     """DIR/brief.html: the optimum, the per-framework comparison, the nation-role
@@ -294,7 +294,7 @@ class BatchRun:
         return self.result.exit_code
 
 
-def batch(instance: str | Path, scenario_file: str | Path | None = None, sweep: tuple[str, ...] = (),
+def batch(instance: str | Path, scenario_file: str | Path | None = None, *, sweep: tuple[str, ...] = (),
           out: str | Path = "out", options: SolveOptions | None = None, workers: int | None = None,
           scheduler: str | None = None, factor: str = "0.5:2.0:0.25", max_scenarios: int = MAX_SCENARIOS,
           progress: Callable | None = None) -> BatchRun:
@@ -352,7 +352,7 @@ def _written(write: Callable[[], object], dest) -> None:
         raise error from None
 
 
-def generate(out: str | Path, size: str = "S", nations: int | None = None, assets: int | None = None,
+def generate(out: str | Path, size: str = "S", *, nations: int | None = None, assets: int | None = None,
              roles: int | None = None, seed: int = 0, force: bool = False) -> dict:
     """Write a synthetic instance (a folder, or a workbook when ``out`` ends in .xlsx);
     returns its settings with the table sizes. An existing instance is replaced only
@@ -364,7 +364,7 @@ def generate(out: str | Path, size: str = "S", nations: int | None = None, asset
     return {**settings, "sizes": {k: len(v) for k, v in tables.items()}}
 
 
-def convert(source: str | Path, dest: str | Path, force: bool = False) -> Instance:
+def convert(source: str | Path, dest: str | Path, *, force: bool = False) -> Instance:
     """An instance from a CSV folder to a workbook (``dest`` ending in .xlsx) or back;
     an existing destination is replaced only with ``force``."""
     _instance_destination(dest, force, "DEST")
@@ -373,7 +373,7 @@ def convert(source: str | Path, dest: str | Path, force: bool = False) -> Instan
     return inst
 
 
-def import_gap(file: str | Path, out: str | Path, sense: str, problem: int = 1, force: bool = False) -> dict:
+def import_gap(file: str | Path, out: str | Path, sense: str, *, problem: int = 1, force: bool = False) -> dict:
     """One problem of an OR-Library GAP file as an instance folder (MODEL.md's mapping)."""
     _instance_destination(out, force, "OUT_DIR")
     problems = read_gap(file)

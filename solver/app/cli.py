@@ -99,7 +99,7 @@ def solve(instance, out_dir, as_json, write_model, held, fallback, no_thresholds
     options = robust_command.robust_solve_options(inst, make_options(**kw), **robust)
     progress = _progress(kw)
     try:
-        sol = api.solve(inst, options, progress, out=out_dir, write_model=write_model, framework=held,
+        sol = api.solve(inst, options, progress=progress, out=out_dir, write_model=write_model, framework=held,
                         fallback=fallback, change_penalty=plan_b_penalty, with_thresholds=not no_thresholds,
                         thresholds_time_limit=thresholds_time_limit)
     finally:
@@ -151,8 +151,8 @@ def alternatives(instance, k, level, within, near_optimal, slack, count, out_dir
     inst = _check(instance)
     progress = _progress(kw, "alternatives")
     try:
-        alts = api.alternatives(inst, k, level, within, make_options(**kw), near_optimal, slack, count, progress,
-                                out=out_dir)
+        alts = api.alternatives(inst, k, level=level, within=within, options=make_options(**kw),
+                                near_optimal=near_optimal, slack=slack, count=count, progress=progress, out=out_dir)
     finally:
         progress.done()
     if as_json:
@@ -202,8 +202,8 @@ def batch(instance, scenarios, sweep, factor, out_dir, workers, scheduler, max_s
     """
     options = robust_command.batch_keep(_check, instance, make_options(**kw), keep, change_penalty)
     with BatchProgress(err, show=not no_progress) as bar:
-        run = api.batch(instance, scenarios, sweep, out_dir, options, workers, scheduler, factor,
-                        max_scenarios, bar)
+        run = api.batch(instance, scenarios, sweep=sweep, out=out_dir, options=options, workers=workers,
+                        scheduler=scheduler, factor=factor, max_scenarios=max_scenarios, progress=bar)
     result = run.result
     if result.scheduler_error and not result.rows:
         err.print(Text.assemble(("error", "red"), f": {result.scheduler_error}\n  start one with `dask scheduler` "
@@ -252,8 +252,9 @@ def explain(instance, why_not, matrix, order, weights, out_dir, as_json, workers
     progress = _progress(kw, "explaining")
     try:
         only = bool(why_not) and not (matrix or out_dir or as_json)  # --why-not alone: just its answers
-        ex = api.explain(inst, make_options(**kw), why_not, matrix, _kinds(order), _weights(weights), workers,
-                         scheduler, out_dir, progress, answers_only=only)
+        ex = api.explain(inst, make_options(**kw), why_not=why_not, matrix=matrix, order=_kinds(order),
+                         weights=_weights(weights), workers=workers, scheduler=scheduler, out=out_dir,
+                         progress=progress, answers_only=only)
     finally:
         progress.done()
     if as_json:
@@ -289,7 +290,8 @@ def report(instance, out_dir, batch_dir, k, robust_k, **kw) -> None:
     inst = _check(instance)
     progress = _progress(kw, "briefing")
     try:
-        path = api.report(instance, out_dir, batch_dir, k, make_options(**kw), progress, robust_k=robust_k)
+        path = api.report(instance, out_dir, batch_dir, k=k, options=make_options(**kw), progress=progress,
+                          robust_k=robust_k)
     finally:
         progress.done()
     out.print(f"{inst.name}: the brief is {path}", markup=False)

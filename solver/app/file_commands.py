@@ -50,7 +50,7 @@ def import_gap(file, out_dir, problem, sense, force) -> None:
     gapa.txt ... gapd.txt) or one problem without it (the yagiura files).
     Solving OUT_DIR then reports gap_objective, the GAP objective in that sense.
     """
-    done = api.import_gap(file, out_dir, sense, problem, force)
+    done = api.import_gap(file, out_dir, sense, problem=problem, force=force)
     out.print(f"{done['name']}: {done['agents']} agents x {done['jobs']} jobs ({sense}) written to {out_dir}/",
               markup=False)
 
@@ -73,7 +73,7 @@ def generate(out_dir, size, nations, assets, roles, seed, force) -> None:
     backstop role exist. The same arguments and seed give the same files.
     OUT_DIR ending in .xlsx gets a workbook.
     """
-    made = api.generate(out_dir, size, nations, assets, roles, seed, force)
+    made = api.generate(out_dir, size, nations=nations, assets=assets, roles=roles, seed=seed, force=force)
     n = made["sizes"]
     out.print(f"{made['name']}: {n['nations']} nations, {n['assets']:,} assets, {n['roles']} roles written to "
               f"{out_dir}", markup=False)
@@ -89,7 +89,7 @@ def convert(source, dest, force) -> None:
     DEST ending in .xlsx gets a workbook (a sheet per table and a settings
     sheet); any other DEST becomes a folder of CSV files plus instance.yaml.
     """
-    inst = api.convert(source, dest, force)
+    inst = api.convert(source, dest, force=force)
     out.print(f"{inst.name}: written to {dest}", markup=False)
 
 

@@ -100,8 +100,10 @@ def print_explanation(ex, console: Console) -> None:
     """Why this framework, who is out and why, what would change it."""
     opt = ex.optimum
     if opt.status.has_solution:
+        rule = ("the best allocation under the priorities " + ", ".join(st["stage"] for st in opt.stages)
+                if opt.stages else "the best allocation")
         console.print(Text.assemble(("Why ", "bold"), (str(opt.framework), "bold"),
-                                    f": the best allocation, objective {num(opt.objective)} (money "
+                                    f": {rule}, objective {num(opt.objective)} (money "
                                     f"{num((opt.money or {}).get('total'))}"
                                     f"{' ' + opt.units['cost'] if opt.units.get('cost') else ''}), approval "
                                     f"{percent(opt.approval_probability)}, proven within {100 * ex.mip_gap:g} %."))
