@@ -150,7 +150,7 @@ def _plan_b_changes(fb: dict | None, nat: dict, roles: dict) -> dict | None:
 
 def _robust(doc: dict, nat: dict, roles: dict) -> dict | None:
     rb = doc.get("robust")
-    if not rb:
+    if not rb or not rb.get("k"):  # no protection asked: page 1 still names the critical nations
         return None
     worst = pd.DataFrame([{"role": roles.get(w["role"], w["role"]),
                            "nations withdrawn": ", ".join(nat.get(n, n) for n in w.get("withdrawn") or []),
