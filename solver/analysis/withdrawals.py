@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from solver.domain.errors import RobustInputError
 from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.session import Session, SolveOptions
-from solver.io.robust_spec import RobustInputError, read_plan, resolve_robust
+from solver.io.robust_spec import read_plan, resolve_robust
 from solver.results.robust import check_recourse_size, robust_summary
 from solver.results.solution import Solution
 

@@ -108,7 +108,7 @@ def bench(full, xl, update_baseline) -> None:
     fails when model size, B&B nodes or LP iterations grow beyond their margins or a
     ratio falls below its floor. Figures go to benchmarks/results/latest.json.
     """
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # solver/app/ -> the checkout
     if not (root / "benchmarks" / "test_benchmarks.py").exists():
         err.print("[red]error[/red]: forcealloc bench runs from a source checkout (benchmarks/ not found)")
         finish(EXIT_BAD_INPUT)

@@ -10,10 +10,11 @@ from rich.table import Table
 
 from solver.analysis.robust_curve import robust_curve, write_curve
 from solver.app.options import err, finish, make_options, out, solve_options
+from solver.domain.errors import RobustInputError
 from solver.domain.instance import Instance
 from solver.engine.session import SolveOptions
 from solver.io import load_instance
-from solver.io.robust_spec import RobustInputError, read_plan, resolve_robust
+from solver.io.robust_spec import read_plan, resolve_robust
 from solver.io.writers import check_destination
 
 

@@ -139,3 +139,14 @@ class ChangeError(ValueError):
     def __init__(self, message: str, value=None):
         super().__init__(message)
         self.value = value
+
+
+class RobustInputError(BadInput):
+    """Robust or re-plan options that do not fit the instance (exit 2)."""
+
+    what = "the robust / re-plan options"
+
+
+class RotationError(AssertionError):
+    """No rested asset was left for a tour start: the model's rotation window count was broken
+    (a program fault, never bad input)."""

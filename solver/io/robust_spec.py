@@ -14,25 +14,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from solver.domain.errors import BadInput
-
-if TYPE_CHECKING:
-    from solver.domain.instance import Instance
+from solver.domain.errors import RobustInputError
+from solver.domain.instance import Instance
 
 ROBUST_KEYS = ("survive", "from", "roles", "reserve_cost", "recourse")
 PERSISTENCE_KEYS = ("change_penalty", "plan")  # plan: an earlier allocation, relative to the instance
 DEFAULT_RESERVE_COST = 0.25
 DEFAULT_CHANGE_PENALTY = 1.0
-
-
-class RobustInputError(BadInput):
-    """Robust or re-plan options that do not fit the instance (exit 2)."""
-
-    what = "the robust / re-plan options"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from solver.domain.errors import RotationError
 from solver.results.solution import (
     ALLOCATION_COLUMNS,
     NATION_COLUMNS,
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 SCHEDULE_COLUMNS = ["asset", "nation", "role", "period", "contribution", "cost"]
 PERIOD_ROLE_COLUMNS = ["role", "period", *ROLE_COLUMNS[1:]]
 NATION_PERIOD_COLUMNS = ["nation", "name", "period", "deployed", "resting", "unused", "contribution"]
-
-
-class RotationError(AssertionError):
-    """No rested asset was left for a start: the model's window count was broken."""
 
 
 def expand(td: TimeData, starts: np.ndarray) -> pd.DataFrame:
