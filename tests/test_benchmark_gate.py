@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import baseline
+
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
 
 BASE = {"versions": baseline.versions(),
         "cases": {"M": {"variables": 1000, "constraints": 2000, "nonzeros": 9000, "nodes": 400, "lp_iterations": 50000}}}

@@ -15,6 +15,8 @@ from spec import random_spec, write_spec
 from solver.app.cli import main
 from solver.io.writers import SOLUTION_FILES
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:

@@ -20,6 +20,8 @@ from solver.app.cli import main
 from solver.io.gap import gap_tables, read_gap
 from solver.io.writers import write_tables
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 def _optima(name: str) -> list[dict]:
     with open(GAP_DIR / "orlib" / name) as fh:

@@ -12,6 +12,8 @@ from solver import SolveOptions, Status, load_instance, solve
 from solver.app.cli import main
 from solver.engine.session import Session
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 def _gen(tmp_path, name, *args):
     out = tmp_path / name

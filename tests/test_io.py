@@ -9,6 +9,8 @@ from solver import load_instance, solve
 from solver.io import writers
 from solver.io.writers import instance_tables, write_instance, write_solution
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 def test_failed_write_leaves_nothing_behind(bundled, tmp_path, monkeypatch):
     sol = solve(bundled)

@@ -14,6 +14,8 @@ from pathlib import Path
 import grimp
 import pytest
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLVER_LIBRARIES = ("highspy", "pyomo.contrib.solver")
 

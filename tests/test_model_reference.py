@@ -16,6 +16,8 @@ from spec import random_spec, write_spec
 
 from solver import SolveOptions, Status, solve
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 SEEDS = range(60)
 
 

@@ -13,6 +13,8 @@ from solver import SolveOptions, Status, check, load_instance, solve
 from solver.analysis.whatif.changes import parametric_instance
 from solver.analysis.whatif.scenarios import Scenario
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 EXACT = SolveOptions(mip_gap=0)
 
 

@@ -14,6 +14,8 @@ import pytest
 from solver import load_instance
 from solver.engine.session import Session
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 @pytest.fixture(scope="module")
 def session(bundled):

@@ -15,6 +15,8 @@ from solver.app.cli import main
 from solver.domain.errors import ScenarioError
 from solver.io import read_raw
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 TYPOS = """\
 scenarios:
   - name: unknown-nation

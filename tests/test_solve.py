@@ -11,6 +11,8 @@ from spec import random_spec, write_spec
 from solver import SolveOptions, Status, load_instance, solve
 from solver.engine.session import Session
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 def _without_times(doc: dict) -> dict:
     doc = json.loads(json.dumps(doc))

@@ -13,6 +13,8 @@ from solver import InstanceError, check, load_instance
 from solver.app.cli import main
 from solver.io.writers import write_instance
 
+pytestmark = pytest.mark.quick  # the inner loop: pytest -m quick
+
 
 def _edit(folder: Path, table: str, row: int, column: str, value: str) -> None:
     """Set a cell; ``row`` counts as the file does (header = 1)."""

@@ -58,6 +58,7 @@ from solver.present.brief import context as brief_context
 from solver.present.brief import write_brief
 from solver.present.explain_out import write_explanation
 from solver.results.solution import Solution
+from solver.results.timeline import mission_sentences
 
 __all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "check", "convert", "explain",
            "generate", "import_gap", "report", "solve"]
@@ -108,8 +109,6 @@ def solve(instance: Instance | str | Path, options: SolveOptions | None = None, 
     if framework is not None and fallback:
         raise OptionError("--framework", "either a held framework or --fallback, not both")
     instance = _instance(instance)
-    if report is not None:
-        _snapshot_only(instance, "the brief (--report)")
     session, run, sol = _answer(instance, options, progress, framework=framework, fallback=fallback,
                                 change_penalty=change_penalty, with_thresholds=with_thresholds,
                                 thresholds_time_limit=thresholds_time_limit, write_model=write_model)
@@ -183,7 +182,6 @@ def report(instance: str | Path, out: str | Path, batch_dir: str | Path | None =
     batch = _read_batch(batch_dir) if batch_dir is not None else None
     options = options or SolveOptions()
     inst = _instance(instance)
-    _snapshot_only(inst, "report")
     session, run, sol = _answer(inst, options, progress)
     return _brief(inst, instance, session, run, sol, options, out, batch, k, progress, robust_k)
 
@@ -242,9 +240,13 @@ def _brief(inst: Instance, source, session: Session, run, sol: Solution, options
     """The brief from one solved session: the explanation and the alternatives start from
     its answer instead of solving the instance again."""
     solved = (session, run) if run is not None else None  # a held framework or Plan B: explain the free optimum
-    ex = explain_instance(inst, options, ExplainOptions(), (), progress, solved=solved)
-    alts = alt.k_best(inst, k, "nation-role", None, options, session=session if solved else None,
-                      first=sol if solved else None) if sol.status.has_solution else None
+    if inst.settings.mission.timed:  # over time: the mission in words; explanations and alternatives are per snapshot
+        ex = Explanation(inst.name, sol, why=mission_sentences(sol, inst), mip_gap=options.mip_gap)
+        alts = None
+    else:
+        ex = explain_instance(inst, options, ExplainOptions(), progress=progress, solved=solved)
+        alts = alt.k_best(inst, k, level="nation-role", options=options, session=session if solved else None,
+                          first=sol if solved else None) if sol.status.has_solution else None
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
     ctx["fallback"], ctx["fallback_reason"] = planning.brief_fallback(session, sol)

@@ -223,8 +223,9 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
     unit = units.get("cost", "")
     fw_names, nat_names, role_names = _names(inst, sol)
     roles = sol.roles
-    coverage = pd.DataFrame({"role": [role_names.get(r, r) for r in roles["role"]], "required": roles["required"],
-                             "covered": roles["covered"], "short": roles["shortfall"]})
+    coverage = pd.DataFrame({"role": [role_names.get(r, r) for r in roles["role"]],
+                             **({"period": roles["period"]} if "period" in roles.columns else {}),
+                             "required": roles["required"], "covered": roles["covered"], "short": roles["shortfall"]})
     covered_all = bool((roles["shortfall"] <= 1e-9).all())
     money = facts.money(doc)
     fb = fallback if fallback is not None else doc.get("fallback")
@@ -252,7 +253,8 @@ def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = No
         "gap": _gap(sol.mip_gap), "proof": _proof(sol, options),
         "covered_all": covered_all, "n_roles": len(roles),
         "coverage": {**_table(coverage), "id": "coverage"}, "why": ex.why, "status": str(sol.status),
-        "short_roles": [f"{role_names.get(r.role, r.name)} ({r.shortfall:g} short)" for r in roles.itertuples()
+        "short_roles": [f"{role_names.get(r.role, r.name)} ({r.shortfall:g} short"
+                        + (f" in period {r.period})" if "period" in roles.columns else ")") for r in roles.itertuples()
                         if r.shortfall > 1e-9],
         # Plan B: set here, or by the caller into ctx["fallback"] / ctx["fallback_reason"] before render()
         "fallback": fb, "fallback_reason": fb_reason,

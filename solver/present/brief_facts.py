@@ -112,7 +112,8 @@ def threshold_lines(th: dict | None, fw_names: dict, weight: float | None) -> li
 def at_risk(doc: dict, nation_names: dict, role_names: dict) -> dict:
     """What could break the plan: the critical nations and the weakest role's chance, from ``robust``."""
     rb = doc.get("robust")
-    short = [f"{role_names.get(r['role'], r['role'])} ({fmt(r['shortfall'])} short)"
+    short = [f"{role_names.get(r['role'], r['role'])} ({fmt(r['shortfall'])} short"
+             + (f" in period {r['period']})" if r.get("period") is not None else ")")
              for r in doc.get("roles", []) if (r.get("shortfall") or 0) > 1e-9]
     if not rb:
         return {"kind": "absent", "short": short}
