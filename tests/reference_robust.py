@@ -14,7 +14,7 @@ import itertools
 import math
 
 import highspy
-import numpy as np
+from reference import solve_columns_rows
 
 from tests.reference import TOL, Ref
 
@@ -212,27 +212,7 @@ class RobustRef(Ref):
         return self._solve(cols, rows)
 
     def _solve(self, cols, rows) -> tuple[str, float | None]:
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("threads", 1)
-        lb, ub, integer, cost = (np.array(v) for v in zip(*cols, strict=True))
-        h.addVars(len(cols), lb.astype(float), ub.astype(float))
-        h.changeColsCost(len(cols), np.arange(len(cols)), cost.astype(float))
-        h.changeColsIntegrality(len(cols), np.arange(len(cols)),
-                                np.array([highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                                          for i in integer]))
-        for d, lo, hi in rows:
-            idx = np.array(list(d.keys()), dtype=np.int32)
-            val = np.array(list(d.values()), dtype=float)
-            h.addRow(lo, hi, len(idx), idx, val)
-        h.run()
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            return "optimal", h.getInfo().objective_function_value
-        if st in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return "infeasible", None
-        raise AssertionError(f"reference model: {st}")
+        return solve_columns_rows(cols, rows)
 
 
 # ------------------------------------------------------------------ brute force on a plan

@@ -17,9 +17,8 @@ import csv
 from pathlib import Path
 
 import highspy
-import numpy as np
 import yaml
-from reference import Ref
+from reference import Ref, solve_columns_rows
 
 INF = highspy.kHighsInf
 
@@ -159,30 +158,8 @@ class TimeRef(Ref):
                     d = xsum((i, t, p.e) for i, p in enumerate(P) if p.role == g)
                     add(d, v[n, t], -self.req[g, t])
                     row(d, lb=0)
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("threads", 1)
-        lb, ub, integer, cost = (np.array(c) for c in zip(*cols, strict=True))
-        cost = cost.astype(float)
-        for k, c in xcost.items():
-            cost[k] += c
-        h.addVars(len(cols), lb.astype(float), ub.astype(float))
-        h.changeColsCost(len(cols), np.arange(len(cols)), cost)
-        h.changeColsIntegrality(len(cols), np.arange(len(cols)),
-                                np.array([highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                                          for i in integer]))
-        for d, lo, hi in rows:
-            idx = np.array(list(d.keys()), dtype=np.int32)
-            val = np.array(list(d.values()), dtype=float)
-            h.addRow(lo, hi, len(idx), idx, val)
-        h.run()
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            return "optimal", h.getInfo().objective_function_value
-        if st in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            return "infeasible", None
-        raise AssertionError(f"reference model: {st}")
+        cols = [(lo, hi, integer, cost + xcost.get(k, 0.0)) for k, (lo, hi, integer, cost) in enumerate(cols)]
+        return solve_columns_rows(cols, rows)
 
 
 def write_time(spec: dict, dest: Path) -> None:
