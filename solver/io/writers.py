@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from solver.domain.errors import OutputError
-from solver.domain.instance import Instance
+from solver.domain.instance import Instance, Settings
 from solver.io.schema import TABLES, cell_text
 from solver.io.sheets import csv_frame, write_csv, write_workbook
 
@@ -117,22 +117,9 @@ def write_solution(sol, out_dir: str | Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- instances
-def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
-    """An Instance back as typed tables and settings (lists of every framework as 'all')."""
-    frameworks = tuple(inst.frameworks.index)
-    tables = {}
-    for name, spec in TABLES.items():
-        df = getattr(inst, name)
-        if df is None:  # an Instance made in code without the optional phases
-            df = pd.DataFrame(columns=list(spec.column_names))
-        if len(spec.key) == 1:
-            df = df.reset_index()
-        df = df[list(spec.column_names)].copy()
-        for col in ("frameworks", "available_under"):
-            if col in df.columns:
-                df[col] = df[col].map(lambda v: "all" if tuple(v) == frameworks else v)
-        tables[name] = df
-    s = inst.settings
+def settings_document(s: Settings) -> dict:
+    """instance.yaml as a mapping: every setting whose value differs from the default, in the
+    format's keys (the writers and the scenario editor both read settings this way)."""
     settings = {"name": s.name, "description": s.description,
                 "min_coalition_nations": s.min_coalition_nations,
                 "objective": {**s.weights}}
@@ -151,6 +138,25 @@ def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
         settings["persistence"] = dict(s.persistence)
     if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
         settings["mission"] = s.mission.to_dict()
+    return settings
+
+
+def instance_tables(inst: Instance) -> tuple[dict[str, pd.DataFrame], dict]:
+    """An Instance back as typed tables and settings (lists of every framework as 'all')."""
+    frameworks = tuple(inst.frameworks.index)
+    tables = {}
+    for name, spec in TABLES.items():
+        df = getattr(inst, name)
+        if df is None:  # an Instance made in code without the optional phases
+            df = pd.DataFrame(columns=list(spec.column_names))
+        if len(spec.key) == 1:
+            df = df.reset_index()
+        df = df[list(spec.column_names)].copy()
+        for col in ("frameworks", "available_under"):
+            if col in df.columns:
+                df[col] = df[col].map(lambda v: "all" if tuple(v) == frameworks else v)
+        tables[name] = df
+    settings = settings_document(inst.settings)
     return tables, settings
 
 

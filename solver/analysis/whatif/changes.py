@@ -25,11 +25,12 @@ import pandas as pd
 
 from solver.analysis.whatif.scenarios import Scenario
 from solver.domain.errors import ChangeError, InstanceError, Issue
-from solver.domain.instance import Instance, Settings
+from solver.domain.instance import Instance
 from solver.domain.suggest import did_you_mean
 from solver.io.readers import ROW, RawInstance
 from solver.io.schema import TABLES, cell_text
 from solver.io.validate import parse_cells, parse_settings, validate
+from solver.io.writers import settings_document
 
 SOLVER_CHECKS = {"time_limit": ("a number of seconds > 0", lambda v: v > 0),
                  "mip_gap": ("a relative gap >= 0", lambda v: v >= 0),
@@ -268,27 +269,13 @@ def scenario_instance(raw: RawInstance, scenario: Scenario) -> Instance:
 
 
 # --------------------------------------------------------------------------- parametric
-def settings_dict(s: Settings) -> dict:
-    obj = {**s.weights, "lexicographic": list(s.lexicographic), "lex_tolerance": s.lex_tolerance}
-    out = {"name": s.name, "description": s.description, "min_coalition_nations": s.min_coalition_nations,
-           "objective": obj, "units": dict(s.units)}
-    if s.gap:
-        out["gap"] = dict(s.gap)
-    if s.robust:
-        out["robust"] = dict(s.robust)
-    if s.persistence:
-        out["persistence"] = dict(s.persistence)
-    if s.mission.to_dict() != type(s.mission)().to_dict():  # MODEL.md v3 "Time"
-        out["mission"] = s.mission.to_dict()
-    return out
-
-
 def parametric_instance(base: Instance, scenario: Scenario) -> Instance:
     """The scenario's instance made from the validated base by changing parameters in
     place (no full re-validation); each new value is parsed and checked as in a file.
     Only for ``scenario.parametric``; raises InstanceError like ``scenario_instance``."""
     tables = {name: getattr(base, name) for name in TABLES}
-    settings = settings_dict(base.settings)
+    settings = settings_document(base.settings)
+    settings["objective"].setdefault("lex_tolerance", base.settings.lex_tolerance)  # a scenario may add priorities
     touched: set[str] = set()
 
     def table(name: str) -> pd.DataFrame:
