@@ -36,11 +36,14 @@ class Case:
     tier: str = "quick"  # quick | full | xl
     options: SolveOptions = field(default_factory=SolveOptions)
     expected: float | None = None  # a published optimum (GAP)
+    survive: int = 0  # MODEL.md v3 withdrawals: the plan survives any k of the hesitant nations leaving
 
     def path(self) -> Path:
         """The instance folder, made on first use."""
         if self.source == "bundled":
             return ROOT / "instances" / "assurance-force"
+        if self.source == "mission":  # the bundled instance over six periods (MODEL.md v3 "Time")
+            return ROOT / "instances" / "assurance-force-mission"
         dest = CACHE / self.source.replace(":", "-")
         if (dest / "instance.yaml").exists():
             return dest
@@ -78,6 +81,8 @@ CASES = [
     Case("c05100", "gap:yagiura/c05100:1:min", expected=1931),
     Case("e05100", "gap:yagiura/e05100:1:min", expected=12681),
     Case("bundled-naive", "bundled", options=NAIVE),
+    Case("bundled-k2", "bundled", survive=2),  # k-robust without recourse: one MILP (issue 20)
+    Case("mission", "mission"),  # six periods, tours and dwells (issue 21)
     Case("S-naive", "generate:S:1", options=NAIVE),
     Case("S2", "generate:S:2", tier="full"),
     Case("S3", "generate:S:3", tier="full"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import resource
 import tempfile
 import time
+from dataclasses import replace
 
 from benchmarks.cases import Case
 from solver.engine.session import Session
 from solver.io import load_instance
+from solver.io.robust_spec import resolve_robust
 from solver.io.writers import write_solution
 
 
@@ -22,7 +24,8 @@ def measure(case: Case) -> dict:
     t0 = time.perf_counter()
     inst = load_instance(path)
     t1 = time.perf_counter()
-    session = Session(inst, case.options)
+    options = replace(case.options, robust=resolve_robust(inst, survive=case.survive)) if case.survive else case.options
+    session = Session(inst, options)
     t2 = time.perf_counter()
     sol = session.solve()
     t3 = time.perf_counter()
