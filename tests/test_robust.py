@@ -284,3 +284,17 @@ def test_recourse_by_constraint_generation(seed):
     if status == "optimal":
         assert sol.objective == pytest.approx(obj, abs=1e-6, rel=1e-7)
         assert "written of" in sol.solver["recourse_sets"]
+
+
+def test_report_draws_the_price_of_robustness(tmp_path):
+    """report --robust K: curve.csv beside the brief and its picture in the page; the curve's
+    k = 0 point is the plain optimum, and surviving a withdrawal never costs less."""
+    import pandas as pd
+
+    path = api.report(BUNDLED, tmp_path / "brief", robust_k=1, k=2)
+    curve = pd.read_csv(tmp_path / "brief" / "robust" / "curve.csv")
+    assert list(curve["k"]) == [0, 1]
+    plain = api.solve(BUNDLED, SolveOptions(), with_thresholds=False)
+    assert curve.loc[0, "objective"] == pytest.approx(plain.objective, rel=1e-4)
+    assert curve.loc[1, "objective"] >= curve.loc[0, "objective"] - 1e-6
+    assert 'id="robust-curve"' in path.read_text()

@@ -29,7 +29,6 @@ from solver.io.robust_spec import withdrawal_sets
 
 if TYPE_CHECKING:
     from solver.domain.instance import Instance
-    from solver.engine.session import Session, SolveOptions
     from solver.results.solution import Solution
 
 ADD_PER_ROUND = 20  # violated sets added to the master per round (the first found, in set order)

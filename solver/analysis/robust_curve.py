@@ -58,28 +58,6 @@ def robust_curve(inst: Instance, *, spec: RobustSpec, k_max: int, options: Solve
     return Curve(table=table.reindex(columns=cols), solutions=sols, note=note)
 
 
-def curve_chart(curve: Curve, unit: str = "") -> tuple[str, pd.DataFrame]:
-    """Money (and objective) against k: the price of surviving k withdrawals."""
-    import matplotlib.pyplot as plt
-
-    from solver.present.charts import BLUE, GREEN, _svg
-    t = curve.table
-    ok = t[t["status"].isin(["optimal", "feasible"])]
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    ax.plot(ok["k"], ok["money"], marker="o", color=BLUE, label=f"money ({unit})" if unit else "money")
-    ax.plot(ok["k"], ok["objective"], marker="s", color=GREEN, label="objective")
-    for r in t[~t["status"].isin(["optimal", "feasible"])].itertuples(index=False):
-        ax.annotate(f"k = {r.k}: {r.status}", (r.k, ax.get_ylim()[1]), fontsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
-    ax.set_xlabel("nations of H that may withdraw (k)")
-    ax.set_title("The price of robustness", loc="left")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
-    cols = [c for c in ("k", "status", "objective", "money", "nations", "critical_nations") if c in t.columns]
-    return _svg(fig), t[cols]
-
-
 def write_curve(curve: Curve, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -58,18 +58,4 @@ def attach(inst: Instance, options: SolveOptions, sol: Solution) -> None:
                                 f"{keep.plan}")
 
 
-def robust_picture(inst: Instance, options: SolveOptions, ctx: dict, k_max: int):
-    """The brief's price-of-robustness picture (report --robust K); returns the curve."""
-    from solver.analysis.robust_curve import curve_chart, robust_curve
-    from solver.present.brief import _table
-    spec = resolve_robust(inst, survive=0)
-    curve = robust_curve(inst, spec=spec, k_max=k_max, options=dataclasses.replace(options, robust=None))
-    svg, table = curve_chart(curve, inst.settings.units.get("cost", ""))
-    note = (f"The best plan that survives any k of {', '.join(spec.hesitant) or 'no nation'} leaving, "
-            "without re-tasking; money in the instance's cost units. " + curve.note).strip()
-    ctx["pictures"].append({"id": "robust", "title": "What surviving withdrawals costs", "svg": svg,
-                            "table": _table(table), "note": note})
-    return curve
-
-
 __all__ = ["RobustInputError", "attach", "read_plan", "with_robust"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from solver.analysis.explain import Explanation, raw_of
 from solver.analysis.explain import explain as explain_instance
 from solver.analysis.mission_diagnose import explain_mission
 from solver.analysis.recourse import needs_generation, solve_by_generation
-from solver.analysis.robust_curve import write_curve
+from solver.analysis.robust_curve import robust_curve, write_curve
 from solver.analysis.whatif import sweeps
 from solver.analysis.whatif.batch import BatchResult, run_batch
 from solver.analysis.whatif.changes import check_scenarios
@@ -35,7 +35,7 @@ from solver.analysis.whatif.scenarios import (
     read_scenarios_all,
 )
 from solver.analysis.withdrawals import attach as attach_robust
-from solver.analysis.withdrawals import robust_picture, with_robust
+from solver.analysis.withdrawals import with_robust
 from solver.domain.commitments import COMMITMENT_KINDS, LIFT_WEIGHTS
 from solver.domain.errors import Issue, OptionError, OutputError, ScenarioError
 from solver.domain.instance import Instance
@@ -45,6 +45,7 @@ from solver.io import load_instance, read_raw
 from solver.io.gap import gap_tables, read_gap
 from solver.io.generate import SIZES, GeneratorSpec
 from solver.io.generate import generate as generate_tables
+from solver.io.robust_spec import resolve_robust
 from solver.io.validate import validate
 from solver.io.writers import (
     check_destination,
@@ -55,7 +56,7 @@ from solver.io.writers import (
     write_tables,
 )
 from solver.present.brief import context as brief_context
-from solver.present.brief import write_brief
+from solver.present.brief import robustness_picture, write_brief
 from solver.present.explain_out import write_explanation
 from solver.results.solution import Solution
 from solver.results.timeline import mission_sentences
@@ -250,7 +251,12 @@ def _brief(inst: Instance, source, session: Session, run, sol: Solution, options
     path = source if not isinstance(source, Instance) else (inst.source or inst.name)
     ctx = brief_context(sol, ex, alts, inst, path, options, batch)
     ctx["fallback"], ctx["fallback_reason"] = planning.brief_fallback(session, sol)
-    curve = robust_picture(inst, options, ctx, robust_k) if robust_k is not None else None  # v3: report --robust K
+    curve = None
+    if robust_k is not None:  # v3: report --robust K, the price of robustness as a picture
+        spec = resolve_robust(inst, survive=0)
+        curve = robust_curve(inst, spec=spec, k_max=robust_k, options=replace(options, robust=None))
+        ctx["pictures"].append(robustness_picture(curve.table, inst.settings.units.get("cost", ""),
+                                                  spec.hesitant, curve.note))
     out = Path(out)
 
     def write_all() -> None:

@@ -212,6 +212,15 @@ def _nation_money(nat: pd.DataFrame, names: dict[str, str]) -> dict | None:
     return _table(money.rename(columns={"cost": "asset cost", "setup_share": "setup share"}))
 
 
+def robustness_picture(curve: pd.DataFrame, unit: str, hesitant, note: str) -> dict:
+    """The brief's price-of-robustness picture (report --robust K), from curve.csv's table."""
+    svg, table = charts.robustness_curve(curve, unit)
+    text = (f"The best plan that survives any k of {', '.join(hesitant) or 'no nation'} leaving, without "
+            "re-tasking; money in the instance's cost units. " + note).strip()
+    return {"id": "robust-curve", "title": "What surviving withdrawals costs", "svg": svg, "table": _table(table),
+            "note": text}
+
+
 def context(sol, ex, alts, inst, instance_path, options, batch: dict | None = None, *,
             fallback: dict | None = None, fallback_reason: str | None = None) -> dict:
     """Everything the template shows, from the run's results.

@@ -191,3 +191,21 @@ def rotation_chart(schedule: pd.DataFrame, roles: list[str], periods: int) -> tu
                        bbox_to_anchor=(0, -1.6), frameon=False)
     axes[0, 0].set_title(f"Assets deployed by nation and period (tallest bar: {top:g})", loc="left")
     return _svg(fig), table.reset_index()
+
+
+def robustness_curve(t: pd.DataFrame, unit: str = "") -> tuple[str, pd.DataFrame]:
+    """Money (and objective) against k: the price of surviving k withdrawals (curve.csv's table)."""
+    ok = t[t["status"].isin(["optimal", "feasible"])]
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    ax.plot(ok["k"], ok["money"], marker="o", color=BLUE, label=f"money ({unit})" if unit else "money")
+    ax.plot(ok["k"], ok["objective"], marker="s", color=GREEN, label="objective")
+    for r in t[~t["status"].isin(["optimal", "feasible"])].itertuples(index=False):
+        ax.annotate(f"k = {r.k}: {r.status}", (r.k, ax.get_ylim()[1]), fontsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    ax.set_xlabel("nations of H that may withdraw (k)")
+    ax.set_title("The price of robustness", loc="left")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    cols = [c for c in ("k", "status", "objective", "money", "nations", "critical_nations") if c in t.columns]
+    return _svg(fig), t[cols]
