@@ -144,6 +144,8 @@ def build(inst) -> tuple[highspy.Highs, dict]:
         if n not in z:
             continue
         if kind == "requires_nation":
+            if t == n:  # z <= z: nothing (and a repeated column would void the whole addRows)
+                continue
             rows.add([z[n], z[t]] if t in z else [z[n]], [1.0, -1.0] if t in z else [1.0], hi=0)
         elif roles.at[t, "requirement"] > 0:
             pos = by_role.get(t, [])
@@ -156,8 +158,9 @@ def build(inst) -> tuple[highspy.Highs, dict]:
     h.changeColsIntegrality(nc, np.arange(nc, dtype=np.int32),
                             np.array([highspy.HighsVarType.kInteger if t else highspy.HighsVarType.kContinuous
                                       for t in integer]))
-    h.addRows(len(rows.lo), np.array(rows.lo, float), np.array(rows.hi, float), len(rows.index),
+    status = h.addRows(len(rows.lo), np.array(rows.lo, float), np.array(rows.hi, float), len(rows.index),
               np.array(rows.starts[:-1], np.int32), np.array(rows.index, np.int32), np.array(rows.value, float))
+    assert status == highspy.HighsStatus.kOk, f"the naive model's rows were refused: {status}"
     return h, {"columns": nc, "rows": len(rows.lo)}
 
 

@@ -19,7 +19,7 @@ def add_links(m: pyo.ConcreteModel, data: ModelData, index: OptionIndex) -> None
     active = index.by_nation
     needs_nation = [
         (n, t) for n, t in links.loc[links["kind"] == "requires_nation", ["nation", "target"]].itertuples(index=False)
-        if n in active
+        if n in active and t != n  # a nation that requires itself asks nothing
     ]
 
     def nation_rule(_m, n, t):
