@@ -49,10 +49,13 @@ def _ksum_rows(block: pyo.Block, name: str, k: int, parts: dict[str, tuple[list,
 
     ``parts`` maps each nation of H to (coefs, vars) of what it gives; ``scale`` turns
     (body, level) into the final relation (R(r) or a plain >=)."""
-    t = pyo.Var(domain=pyo.NonNegativeReals)
-    block.add_component(f"{name}_theta", t)
     keys = sorted(parts)
-    p = pyo.Var(keys, domain=pyo.NonNegativeReals)
+    most = {n: sum(c * (v.ub if v.ub is not None else 1.0) for c, v in zip(*parts[n], strict=True)) for n in keys}
+    # theta is the k-th largest part and p[n] the excess of part n over it: both bounded by the
+    # largest a nation can give (valid bounds that tighten the relaxation)
+    t = pyo.Var(domain=pyo.NonNegativeReals, bounds=(0, max(most.values())))
+    block.add_component(f"{name}_theta", t)
+    p = pyo.Var(keys, domain=pyo.NonNegativeReals, bounds=lambda _b, n: (0, most[n]))
     block.add_component(f"{name}_p", p)
     share = pyo.Constraint(keys, rule=lambda _b, n: linear([1.0, 1.0] + [-c for c in parts[n][0]],
                                                           [p[n], t, *parts[n][1]]) >= 0)
