@@ -65,6 +65,7 @@ __all__ = ["BatchRun", "Session", "SolveOptions", "alternatives", "batch", "chec
            "generate", "import_gap", "report", "solve"]
 
 Progress = Callable[[dict], None]
+THRESHOLDS_MIN_S = 10.0  # each threshold re-solve may take this long at least (see _answer)
 
 
 def _instance(instance: Instance | str | Path) -> Instance:
@@ -222,7 +223,11 @@ def _answer(instance: Instance, options: SolveOptions | None, progress: Progress
         run = session.optimise()
         sol = session.solution(run)
         if with_thresholds:
-            planning.add_thresholds(session, sol, time_limit=thresholds_time_limit)
+            # each other framework's optimum is searched for at most as long as the answer took
+            # (10 s at least) unless asked otherwise: on large lists the losing frameworks can
+            # take many times the solve to prove, and the thresholds say when they are approximate
+            cap = thresholds_time_limit or max(THRESHOLDS_MIN_S, float(sol.solver.get("time_s") or 0.0))
+            planning.add_thresholds(session, sol, time_limit=min(cap, session.options.time_limit))
         else:
             sol.extra["thresholds"] = None  # skipped on request (--no-thresholds)
     if sol.status == Status.INFEASIBLE and timed:  # over time: from which period, which role, what fixes it

@@ -77,7 +77,8 @@ def main() -> None:
               help="Skip the thresholds of the choice (one re-solve per other framework; on large instances "
                    "they can take several times the solve itself).")
 @click.option("--thresholds-time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds for each framework's re-solve behind the thresholds [default: --time-limit].")
+              help="Seconds for each framework's re-solve behind the thresholds [default: as long as the solve "
+                   "took, 10 s at least; thresholds not proven within it are marked approximate].")
 @robust_command.robust_options
 @solve_options
 def solve(instance, out_dir, as_json, write_model, held, fallback, no_thresholds, thresholds_time_limit,
