@@ -18,7 +18,7 @@ _EXPORTS = {
     "Instance": "solver.domain.instance", "InstanceError": "solver.domain.errors", "Issue": "solver.domain.errors",
     "load_instance": "solver.io",
     "Solution": "solver.results.solution", "Status": "solver.domain.status",
-    "Session": "solver.engine.session", "SolveOptions": "solver.engine.session",
+    "Session": "solver.engine.session", "SolveOptions": "solver.engine.session", "Forcing": "solver.engine.session",
     "BadInput": "solver.domain.errors", "ForceAllocError": "solver.domain.errors",
 }
 
