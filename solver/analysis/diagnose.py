@@ -134,15 +134,23 @@ def explain_framework(session: Session, f: str, elastic: _Elastic | None = None)
     return reasons
 
 
+def recorded_veto(data: ModelData, f: str, lines: list[str], found: dict) -> bool:
+    """A vetoed framework's finding (who vetoes it), added to ``lines`` and ``found``;
+    False, adding nothing, when f is not vetoed. Every diagnosis says a veto the same way."""
+    if not data.vetoes[f]:
+        return False
+    found[f] = {"status": "vetoed", "vetoed_by": data.vetoes[f], "reasons": []}
+    lines.append(f"{f}: vetoed by {', '.join(data.vetoes[f])}")
+    return True
+
+
 def diagnose(session: Session) -> tuple[list[str], dict]:
     """Why no framework can carry the force: lines for the planner and the same as a dict
     (framework -> findings)."""
     data, elastic = session.data, _Elastic(session)
     lines, found = [], {}
     for f in data.frameworks:
-        if data.vetoes[f]:
-            found[f] = {"status": "vetoed", "vetoed_by": data.vetoes[f], "reasons": []}
-            lines.append(f"{f}: vetoed by {', '.join(data.vetoes[f])}")
+        if recorded_veto(data, f, lines, found):
             continue
         reasons = explain_framework(session, f, elastic)
         found[f] = {"status": "infeasible", "vetoed_by": [], "reasons": reasons}

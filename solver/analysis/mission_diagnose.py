@@ -21,6 +21,7 @@ import pandas as pd
 
 from models.elastic import make_elastic
 from models.time import time_data
+from solver.analysis.diagnose import recorded_veto
 from solver.domain.instance import Instance
 from solver.domain.status import Status
 from solver.engine.session import Session, SolveOptions
@@ -67,9 +68,7 @@ def explain_mission(instance: Instance, options: SolveOptions, *, repair: bool =
     unit = instance.settings.units.get("strength", "")
     lines, found = [], {}
     for f in data.frameworks:
-        if data.vetoes[f]:
-            found[f] = {"status": "vetoed", "vetoed_by": data.vetoes[f], "reasons": []}
-            lines.append(f"{f}: vetoed by {', '.join(data.vetoes[f])}")
+        if recorded_veto(data, f, lines, found):
             continue
         session, run = _elastic(instance, opts, f)
         if not run.status.has_solution:
